@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nsrun::launch {
+
+// The two modes that keep a daemon's mounts out of the host namespace.
+// Slave (the default) still receives the host's later mounts and unmounts;
+// Private receives nothing and pins host mounts that existed at start.
+enum class PropagationMode { Slave, Private };
+
+[[nodiscard]] std::string_view to_string(PropagationMode mode) noexcept;
+
+// Parses "slave" or "private". For anything else returns nullopt and puts a
+// one-line reason in why (shared and unchanged get an explanation).
+[[nodiscard]] std::optional<PropagationMode> parse_propagation_mode(std::string_view text,
+                                                                    std::string& why);
+
+} // namespace nsrun::launch

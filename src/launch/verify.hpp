@@ -1,0 +1,29 @@
+#pragma once
+
+#include "launch/kernel.hpp"
+#include "launch/propagation_mode.hpp"
+#include "mountinfo/mount_entry.hpp"
+
+#include <optional>
+#include <string>
+
+namespace nsrun::launch {
+
+// What the launcher saw after unsharing and changing propagation.
+struct IsolationState
+{
+  NamespaceId before;          // the caller's namespace
+  NamespaceId after;           // the namespace we are in now
+  mountinfo::Propagation root; // propagation of "/" now
+};
+
+// Why this state does not isolate the command as asked, or nullopt when it
+// does. A slave whose host "/" was not shared has no master: the kernel
+// makes it private, and that isolates just as well, so it is accepted.
+[[nodiscard]] std::optional<std::string> isolation_problem(const IsolationState& state,
+                                                           PropagationMode mode);
+
+// "slave of peer group 1", "private", ... for logs and reports.
+[[nodiscard]] std::string describe_propagation(const mountinfo::Propagation& p);
+
+} // namespace nsrun::launch

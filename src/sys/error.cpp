@@ -1,0 +1,20 @@
+#include "sys/error.hpp"
+
+#include <cstring>
+
+namespace nsrun::sys {
+
+SystemError::SystemError(int err, std::string action, std::string hint)
+    : std::system_error(err, std::generic_category()),
+      m_action(std::move(action)),
+      m_hint(std::move(hint))
+{
+  // strerror, not code().message(): the latter goes through std::string
+  // machinery we do not need, and both read the same table.
+  m_message = m_action + ": " + std::strerror(err);
+  if (!m_hint.empty()) {
+    m_message += " (" + m_hint + ")";
+  }
+}
+
+} // namespace nsrun::sys

@@ -1,0 +1,167 @@
+// nsrun-probe: a stand-in daemon for the tests. Each verb reports one thing
+// about the process it runs as, on stdout, so a test can compare what a
+// command sees with and without nsrun in front of it.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+int number(const char* text)
+{
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  return end != text && *end == '\0' ? static_cast<int>(value) : -1;
+}
+
+int usage()
+{
+  std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep\n", stderr);
+  return 64;
+}
+
+// "N TARGET" per open fd, sorted, without the directory fd used to list them.
+int list_fds()
+{
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) {
+    return 1;
+  }
+  const int own = ::dirfd(dir);
+  std::vector<std::pair<int, std::string>> fds;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') {
+      continue;
+    }
+    const int fd = number(entry->d_name);
+    if (fd == own) {
+      continue;
+    }
+    char target[4096];
+    const std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    fds.emplace_back(fd, n > 0 ? std::string(target, static_cast<std::size_t>(n)) : "?");
+  }
+  ::closedir(dir);
+  std::sort(fds.begin(), fds.end());
+  for (const auto& [fd, target] : fds) {
+    std::printf("%d %s\n", fd, target.c_str());
+  }
+  return 0;
+}
+
+// Socket activation as sd_listen_fds(3) checks it.
+int check_listen()
+{
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* count = std::getenv("LISTEN_FDS");
+  if (pid == nullptr || count == nullptr) {
+    std::puts("no LISTEN_PID/LISTEN_FDS");
+    return 1;
+  }
+  if (std::strtol(pid, nullptr, 10) != ::getpid()) {
+    std::printf("LISTEN_PID=%s but pid is %d\n", pid, ::getpid());
+    return 1;
+  }
+  if (std::strcmp(count, "1") != 0) {
+    std::printf("LISTEN_FDS=%s\n", count);
+    return 1;
+  }
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening == 0) {
+    std::puts("fd 3 is not a listening socket");
+    return 1;
+  }
+  std::puts("ok");
+  return 0;
+}
+
+// Minimal sd_notify("READY=1") to $NOTIFY_SOCKET.
+int notify_ready()
+{
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || path[0] == '\0') {
+    std::puts("no NOTIFY_SOCKET");
+    return 1;
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+  if (addr.sun_path[0] == '@') {
+    addr.sun_path[0] = '\0';
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const char message[] = "READY=1";
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::strlen(path));
+  if (fd < 0 ||
+      ::sendto(fd, message, sizeof message - 1, 0, reinterpret_cast<sockaddr*>(&addr), size) < 0) {
+    std::perror("sendto");
+    return 1;
+  }
+  ::close(fd);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  if (argc < 2) {
+    return usage();
+  }
+  const std::string_view verb = argv[1];
+  if (verb == "pid") {
+    std::printf("%d\n", ::getpid());
+  } else if (verb == "env") {
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::fwrite(*e, 1, std::strlen(*e) + 1, stdout);
+    }
+  } else if (verb == "fds") {
+    return list_fds();
+  } else if (verb == "mntns") {
+    struct stat st
+    {};
+    if (::stat("/proc/self/ns/mnt", &st) != 0) {
+      return 1;
+    }
+    std::printf("%lu\n", static_cast<unsigned long>(st.st_ino));
+  } else if (verb == "listen") {
+    return check_listen();
+  } else if (verb == "notify") {
+    const int rc = notify_ready();
+    if (rc == 0 && argc > 2 && std::string_view(argv[2]) == "sleep") {
+      for (;;) {
+        ::pause();
+      }
+    }
+    return rc;
+  } else if (verb == "exit" && argc > 2) {
+    return number(argv[2]);
+  } else if (verb == "kill" && argc > 2) {
+    std::fflush(stdout);
+    ::raise(number(argv[2]));
+    return 99;
+  } else if (verb == "sleep") {
+    for (;;) {
+      ::pause();
+    }
+  } else {
+    return usage();
+  }
+  return 0;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# The whole test suite, as CI runs it: installs what the tests need, builds
+# with warnings as errors, runs every test, lints, then runs the tests again
+# under AddressSanitizer and UndefinedBehaviorSanitizer. Run as root.
+set -eu
+
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tests/run-all.sh: must run as root (the tests use real namespaces)" >&2
+  exit 2
+fi
+
+# Build dependencies, then what the tests drive for real.
+packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libgtest-dev
+  util-linux mount e2fsprogs systemd clang-format-14 clang-tidy-14 mandoc man-db"
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "tests/run-all.sh: installing$missing"
+  apt-get update -q
+  # shellcheck disable=SC2086 # word splitting is intended
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+jobs=$(nproc)
+
+echo "== build (warnings are errors)"
+cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DNSRUN_REQUIRE_LINT=ON
+cmake --build build -j"$jobs"
+
+echo "== tests"
+ctest --test-dir build -j"$jobs" --output-on-failure
+
+echo "== clang-tidy"
+run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/|tests/' \
+  > build/clang-tidy.log 2>&1 || { cat build/clang-tidy.log; exit 1; }
+
+echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan -j"$jobs" --output-on-failure
+
+echo "== all tests passed"

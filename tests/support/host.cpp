@@ -1,0 +1,146 @@
+#include "support/host.hpp"
+
+#include "support/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace nsrun::test {
+namespace {
+
+int g_report_fd = -1;
+std::string g_scratch;
+
+void write_report(const std::string& text)
+{
+  if (g_report_fd >= 0) {
+    [[maybe_unused]] auto n = ::write(g_report_fd, text.data(), text.size());
+  }
+}
+
+} // namespace
+
+bool HostResult::ok() const
+{
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void fail(const std::string& message)
+{
+  write_report("FAIL: " + message + "\n");
+  ::_exit(1);
+}
+
+void require(bool condition, const std::string& message)
+{
+  if (!condition) {
+    fail(message);
+  }
+}
+
+void note(const std::string& message)
+{
+  write_report(message + "\n");
+}
+
+const std::string& scratch_dir()
+{
+  return g_scratch;
+}
+
+HostResult in_fake_host(const std::function<void()>& body, const HostOptions& options)
+{
+  char scratch_template[] = "/tmp/nsrun-test-XXXXXX";
+  if (::mkdtemp(scratch_template) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  const std::string scratch = scratch_template;
+
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe2 failed");
+  }
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
+  if (pid == 0) {
+    ::close(report[0]);
+    g_report_fd = report[1];
+    g_scratch = scratch;
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+      ::_exit(1);
+    }
+    // Private before any mount: nothing below may reach the real machine.
+    if (::unshare(CLONE_NEWNS) != 0) {
+      fail(std::string("unshare: ") + std::strerror(errno));
+    }
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      fail(std::string("make / private: ") + std::strerror(errno));
+    }
+    if (::mount("tmpfs", scratch.c_str(), "tmpfs", 0, "mode=0755") != 0) {
+      fail(std::string("mount scratch tmpfs: ") + std::strerror(errno));
+    }
+    if (options.root == RootPropagation::Shared &&
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr) != 0) {
+      fail(std::string("make / shared: ") + std::strerror(errno));
+    }
+    try {
+      body();
+    } catch (const std::exception& e) {
+      fail(std::string("exception: ") + e.what());
+    }
+    ::_exit(0);
+  }
+  ::close(report[1]);
+
+  HostResult result;
+  Process child(pid);
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  pollfd pfd{report[0], POLLIN, 0};
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.report += "FAIL: timed out\n";
+      break;
+    }
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      break;
+    }
+    char buffer[4096];
+    const ssize_t n = ::read(report[0], buffer, sizeof buffer);
+    if (n <= 0) {
+      break;
+    }
+    result.report.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(report[0]);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  auto status = child.wait(std::max(left, std::chrono::milliseconds(1000)));
+  if (!status) {
+    child.kill();
+    result.status = -1;
+    result.report += "FAIL: killed after timeout\n";
+  } else {
+    result.status = *status;
+  }
+  ::rmdir(scratch.c_str());
+  return result;
+}
+
+} // namespace nsrun::test

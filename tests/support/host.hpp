@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace nsrun::test {
+
+enum class RootPropagation { Private, Shared };
+
+struct HostOptions
+{
+  // This machine's / is private; a systemd host's is shared. Tests about
+  // propagation make their fake host shared first.
+  RootPropagation root = RootPropagation::Shared;
+  std::chrono::seconds timeout{120};
+};
+
+struct HostResult
+{
+  int status = 0;
+  std::string report; // what the body said through fail()/note()
+  [[nodiscard]] bool ok() const;
+};
+
+// Runs body in a forked child with its own mount namespace ("the host" of the
+// test): / is made private first, so nothing the body mounts can reach the
+// machine, then shared if asked. A tmpfs is mounted on scratch_dir() there.
+// The child has PR_SET_PDEATHSIG; the parent kills it on timeout. The body
+// must not use gtest assertions: it calls require()/fail(), which end the
+// child with a message.
+HostResult in_fake_host(const std::function<void()>& body, const HostOptions& options = {});
+
+// Inside the body only.
+[[noreturn]] void fail(const std::string& message);
+void require(bool condition, const std::string& message);
+void note(const std::string& message); // extra text for the report
+const std::string& scratch_dir();
+
+} // namespace nsrun::test
