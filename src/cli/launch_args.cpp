@@ -1,5 +1,7 @@
 #include "cli/launch_args.hpp"
 
+#include "named/naming.hpp"
+
 #include <string>
 
 namespace nsrun::cli {
@@ -35,6 +37,9 @@ public:
       throw UsageError("-q and -v cannot be combined");
     }
     m_result.launch.verbosity = m_quiet ? -1 : m_verbose;
+    if (m_result.launch.ns_dir && !m_result.launch.name) {
+      throw UsageError("--ns-dir only applies to named namespaces: add --name NAME");
+    }
     if (m_index >= m_argc) {
       throw UsageError("no command given");
     }
@@ -57,6 +62,10 @@ private:
     };
     if (name == "propagation") {
       set_propagation(has_value ? inline_value : value_for("--propagation"));
+    } else if (name == "name") {
+      set_name(has_value ? inline_value : value_for("--name"));
+    } else if (name == "ns-dir") {
+      m_result.launch.ns_dir = has_value ? inline_value : value_for("--ns-dir");
     } else if (name == "best-effort") {
       flag();
       m_result.launch.best_effort = true;
@@ -121,6 +130,14 @@ private:
     m_result.launch.propagation = *mode;
   }
 
+  void set_name(std::string_view text)
+  {
+    if (auto problem = named::name_problem(text)) {
+      throw UsageError(*problem);
+    }
+    m_result.launch.name = text;
+  }
+
   int m_argc;
   char* const* m_argv;
   int m_index = 1;
@@ -134,6 +151,60 @@ private:
 ParsedArgs parse_launch_args(int argc, char* const* argv)
 {
   return Parser(argc, argv).run();
+}
+
+ReleaseArgs parse_release_args(int argc, char* const* argv)
+{
+  ReleaseArgs result;
+  bool quiet = false;
+  std::optional<std::string_view> name;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "-h" || word == "--help") {
+      result.action = Action::Help;
+      return result;
+    }
+    if (word == "--ns-dir" || word.rfind("--ns-dir=", 0) == 0) {
+      if (word.size() > 8) {
+        result.ns_dir = word.substr(9);
+      } else if (i + 1 < argc) {
+        result.ns_dir = std::string_view(argv[++i]);
+      } else {
+        throw UsageError("option '--ns-dir' needs a value");
+      }
+    } else if (word == "-v" || word == "--verbose") {
+      ++result.verbosity;
+    } else if (word == "-q" || word == "--quiet") {
+      quiet = true;
+    } else if (word == "--") {
+      if (i + 1 < argc) {
+        name = argv[++i];
+      }
+      if (i + 1 < argc) {
+        throw UsageError("release takes one NAME");
+      }
+    } else if (word.size() > 1 && word[0] == '-') {
+      throw UsageError("unknown option '" + std::string(word) + "' for release");
+    } else if (name) {
+      throw UsageError("release takes one NAME");
+    } else {
+      name = word;
+    }
+  }
+  if (quiet && result.verbosity > 0) {
+    throw UsageError("-q and -v cannot be combined");
+  }
+  if (quiet) {
+    result.verbosity = -1;
+  }
+  if (!name) {
+    throw UsageError("release needs the NAME of a namespace");
+  }
+  if (auto problem = named::name_problem(*name)) {
+    throw UsageError(*problem);
+  }
+  result.name = *name;
+  return result;
 }
 
 } // namespace nsrun::cli

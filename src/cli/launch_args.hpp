@@ -2,6 +2,7 @@
 
 #include "launch/propagation_mode.hpp"
 
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -18,8 +19,10 @@ struct LaunchArgs
 {
   launch::PropagationMode propagation = launch::PropagationMode::Slave;
   bool best_effort = false;
-  int verbosity = 0;              // -q is -1, each -v adds one
-  char* const* command = nullptr; // into argv: COMMAND [ARGS...], NULL-terminated
+  int verbosity = 0;                      // -q is -1, each -v adds one
+  std::optional<std::string_view> name;   // --name, validated
+  std::optional<std::string_view> ns_dir; // --ns-dir (only with --name)
+  char* const* command = nullptr;         // into argv: COMMAND [ARGS...], NULL-terminated
 };
 
 enum class Action { Launch, Help, Version };
@@ -30,10 +33,21 @@ struct ParsedArgs
   LaunchArgs launch;
 };
 
+struct ReleaseArgs
+{
+  Action action = Action::Launch; // Launch means "do it"
+  int verbosity = 0;
+  std::string_view name;
+  std::optional<std::string_view> ns_dir;
+};
+
 // Parses "nsrun [OPTIONS] [--] COMMAND [ARGS...]". Options end at "--" or at
 // the first word that is not an option, so "nsrun ls -l" runs "ls -l".
 // Hand-written rather than CLI11: the launch path must not pull in iostreams
 // (see the Performance section of README.md). Throws UsageError.
 [[nodiscard]] ParsedArgs parse_launch_args(int argc, char* const* argv);
+
+// Parses "release [--ns-dir DIR] [-v|-q] NAME"; argv[0] is "release".
+[[nodiscard]] ReleaseArgs parse_release_args(int argc, char* const* argv);
 
 } // namespace nsrun::cli

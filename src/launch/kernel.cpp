@@ -41,8 +41,7 @@ std::string unshare_hint(int err)
 
 NamespaceId RealKernel::current_mount_ns()
 {
-  struct stat st
-  {};
+  struct stat st = {};
   if (::stat(kSelfMountNs, &st) != 0) {
     const int err = errno;
     throw sys::SystemError(err, "cannot inspect /proc/self/ns/mnt",

@@ -2,17 +2,18 @@
 
 #include "launch/verify.hpp"
 #include "log/log.hpp"
+#include "sys/error.hpp"
 #include "sys/fd.hpp"
 
 namespace nsrun::launch {
 
-void isolate(PropagationMode mode, Kernel& kernel, bool& unshared)
+void isolate(PropagationMode mode, Kernel& kernel, bool& left_original)
 {
   IsolationState state;
   state.before = kernel.current_mount_ns();
 
   kernel.unshare_mount_ns();
-  unshared = true;
+  left_original = true;
   kernel.set_root_propagation(mode);
 
   // Trust, but verify: a seccomp filter or LSM can fake success, and a
@@ -32,20 +33,20 @@ void isolate(PropagationMode mode, Kernel& kernel, bool& unshared)
 int launch(const LaunchPlan& plan, Kernel& kernel)
 {
   const bool best_effort = plan.on_failure == OnIsolationFailure::RunUnisolated;
-  bool unshared = false;
+  bool left_original = false;
   sys::Fd original;
   try {
     if (best_effort) {
       original = kernel.open_current_mount_ns();
     }
-    isolate(plan.mode, kernel, unshared);
-  } catch (const std::exception& e) {
+    plan.isolate(kernel, left_original);
+  } catch (const sys::SystemError& e) {
     if (!best_effort) {
       throw;
     }
     // Go back rather than run in a namespace whose propagation we could not
     // set: that one may still be a shared peer of the host.
-    if (unshared) {
+    if (left_original) {
       kernel.enter_mount_ns(original.get());
     }
     log::warn("running '{}' WITHOUT its own mount namespace (--best-effort): {}", plan.argv[0],

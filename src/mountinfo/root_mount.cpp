@@ -20,22 +20,21 @@ namespace {
 
 namespace api = kernel_api;
 
-struct RootIds
+struct MountIds
 {
   std::optional<std::uint64_t> unique; // for statmount
   std::optional<std::uint64_t> old;    // as in mountinfo
 };
 
-RootIds root_mount_ids()
+MountIds mount_ids(const char* path)
 {
-  struct statx sx
-  {};
-  RootIds ids;
-  if (::statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, api::kStatxMntIdUnique, &sx) == 0 &&
+  struct statx sx = {};
+  MountIds ids;
+  if (::statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, api::kStatxMntIdUnique, &sx) == 0 &&
       (sx.stx_mask & api::kStatxMntIdUnique) != 0) {
     ids.unique = sx.stx_mnt_id;
   }
-  if (::statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, api::kStatxMntId, &sx) == 0 &&
+  if (::statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, api::kStatxMntId, &sx) == 0 &&
       (sx.stx_mask & api::kStatxMntId) != 0) {
     ids.old = sx.stx_mnt_id;
   }
@@ -115,20 +114,29 @@ Propagation scan_mountinfo(std::optional<std::uint64_t> wanted)
 
 } // namespace
 
-Propagation read_root_propagation()
+Propagation read_propagation(const char* path)
 {
-  const auto ids = root_mount_ids();
+  const auto ids = mount_ids(path);
   if (ids.unique) {
     if (auto p = via_statmount(*ids.unique)) {
       return *p;
     }
   }
+  if (!ids.old && std::string_view(path) != "/") {
+    throw sys::SystemError(ENOSYS, std::string("cannot find the mount of ") + path,
+                           "the kernel is older than 5.8");
+  }
   return scan_mountinfo(ids.old);
+}
+
+Propagation read_root_propagation()
+{
+  return read_propagation("/");
 }
 
 Propagation read_root_propagation_from_mountinfo()
 {
-  return scan_mountinfo(root_mount_ids().old);
+  return scan_mountinfo(mount_ids("/").old);
 }
 
 } // namespace nsrun::mountinfo

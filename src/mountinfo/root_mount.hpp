@@ -13,4 +13,7 @@ namespace nsrun::mountinfo {
 // Same, only through /proc/self/mountinfo; exposed so tests can compare both.
 [[nodiscard]] Propagation read_root_propagation_from_mountinfo();
 
+// Propagation of the mount that path is on, the same way.
+[[nodiscard]] Propagation read_propagation(const char* path);
+
 } // namespace nsrun::mountinfo

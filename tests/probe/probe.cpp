@@ -134,8 +134,7 @@ int main(int argc, char** argv)
   } else if (verb == "fds") {
     return list_fds();
   } else if (verb == "mntns") {
-    struct stat st
-    {};
+    struct stat st = {};
     if (::stat("/proc/self/ns/mnt", &st) != 0) {
       return 1;
     }

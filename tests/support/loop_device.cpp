@@ -43,8 +43,7 @@ LoopDevice::LoopDevice(const std::string& backing_file)
       ::close(fd);
       continue;
     }
-    struct stat st
-    {};
+    struct stat st = {};
     ::fstat(fd, &st);
     m_number = number;
     m_fd = fd;

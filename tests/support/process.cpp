@@ -265,8 +265,7 @@ std::vector<std::string> current_environment()
 
 ino_t mount_ns_inode(const std::string& pid)
 {
-  struct stat st
-  {};
+  struct stat st = {};
   if (::stat(("/proc/" + pid + "/ns/mnt").c_str(), &st) != 0) {
     return 0;
   }

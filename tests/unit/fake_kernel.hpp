@@ -3,6 +3,7 @@
 #include "launch/kernel.hpp"
 #include "sys/error.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,8 @@ namespace nsrun::test {
 class FakeKernel : public launch::Kernel
 {
 public:
-  // Which call fails (by name) and how; empty name: nothing fails.
-  std::string fail_call;
-  int fail_errno = 0;
+  // Which calls fail (by name) and with which errno.
+  std::map<std::string, int> failures;
   // What root_propagation() reports after set_root_propagation().
   bool host_root_shared = true;
   // Pretend the propagation change silently did nothing (a faking filter).
@@ -80,8 +80,8 @@ private:
   void record(const std::string& name)
   {
     calls.push_back(name);
-    if (name == fail_call) {
-      throw sys::SystemError(fail_errno, "fake " + name);
+    if (const auto it = failures.find(name); it != failures.end()) {
+      throw sys::SystemError(it->second, "fake " + name);
     }
   }
 

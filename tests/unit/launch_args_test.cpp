@@ -139,6 +139,63 @@ TEST(LaunchArgs, ReportsBadUsageInOneLine)
   EXPECT_EQ(usage_error(Argv{"nsrun", "-x", "y"}), "unknown option '-x'");
 }
 
+TEST(LaunchArgs, NamedNamespaceOptions)
+{
+  const Argv a{"nsrun", "--name", "docker", "--ns-dir=/tmp/ns", "--", "dockerd"};
+  const auto args = parse(a);
+  ASSERT_TRUE(args.launch.name);
+  EXPECT_EQ(*args.launch.name, "docker");
+  ASSERT_TRUE(args.launch.ns_dir);
+  EXPECT_EQ(*args.launch.ns_dir, "/tmp/ns");
+  const Argv b{"nsrun", "--name=c", "x"};
+  EXPECT_EQ(*parse(b).launch.name, "c");
+}
+
+TEST(LaunchArgs, NamedNamespaceMistakes)
+{
+  EXPECT_EQ(usage_error(Argv{"nsrun", "--ns-dir", "/x", "true"}),
+            "--ns-dir only applies to named namespaces: add --name NAME");
+  EXPECT_EQ(usage_error(Argv{"nsrun", "--name", ".x", "true"}),
+            "invalid namespace name '.x': must not start with '.'");
+  EXPECT_EQ(usage_error(Argv{"nsrun", "--name=", "true"}), "namespace name is empty");
+  EXPECT_EQ(usage_error(Argv{"nsrun", "--name"}), "option '--name' needs a value");
+}
+
+std::string release_error(const Argv& a)
+{
+  try {
+    (void)parse_release_args(a.argc(), a.argv());
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(ReleaseArgs, ParsesNameDirAndVerbosity)
+{
+  const Argv a{"release", "--ns-dir", "/d", "-v", "docker"};
+  const auto args = parse_release_args(a.argc(), a.argv());
+  EXPECT_EQ(args.name, "docker");
+  EXPECT_EQ(*args.ns_dir, "/d");
+  EXPECT_EQ(args.verbosity, 1);
+  const Argv b{"release", "--ns-dir=/e", "--", "x"};
+  const auto other = parse_release_args(b.argc(), b.argv());
+  EXPECT_EQ(other.name, "x");
+  EXPECT_EQ(*other.ns_dir, "/e");
+  const Argv help{"release", "--help"};
+  EXPECT_EQ(parse_release_args(help.argc(), help.argv()).action, Action::Help);
+}
+
+TEST(ReleaseArgs, RefusesBadUsage)
+{
+  EXPECT_EQ(release_error(Argv{"release"}), "release needs the NAME of a namespace");
+  EXPECT_EQ(release_error(Argv{"release", "a", "b"}), "release takes one NAME");
+  EXPECT_EQ(release_error(Argv{"release", "--bogus", "a"}), "unknown option '--bogus' for release");
+  EXPECT_EQ(release_error(Argv{"release", "a/b"}),
+            "invalid namespace name 'a/b': only A-Z a-z 0-9 _ . - are allowed");
+  EXPECT_EQ(release_error(Argv{"release", "--ns-dir"}), "option '--ns-dir' needs a value");
+}
+
 TEST(LaunchArgs, LoneDashIsACommandName)
 {
   const Argv a{"nsrun", "-", "a"};

@@ -18,7 +18,9 @@ char* const kArgv[] = {arg0, arg1, nullptr};
 LaunchPlan plan(PropagationMode mode, OnIsolationFailure on_failure = OnIsolationFailure::Fail)
 {
   LaunchPlan p;
-  p.mode = mode;
+  p.isolate = [mode](Kernel& kernel, bool& left) {
+    isolate(mode, kernel, left);
+  };
   p.on_failure = on_failure;
   p.argv = kArgv;
   return p;
@@ -43,8 +45,7 @@ TEST(Launch, UnsharesThenChangesPropagationThenVerifiesThenExecs)
 TEST(Launch, FailsClosedWhenUnshareIsRefused)
 {
   FakeKernel k;
-  k.fail_call = "unshare_mount_ns";
-  k.fail_errno = EPERM;
+  k.failures = {{"unshare_mount_ns", EPERM}};
   EXPECT_THROW(launch(plan(PropagationMode::Slave), k), sys::SystemError);
   EXPECT_FALSE(called(k, "exec"));
 }
@@ -52,8 +53,7 @@ TEST(Launch, FailsClosedWhenUnshareIsRefused)
 TEST(Launch, FailsClosedWhenPropagationCannotBeChanged)
 {
   FakeKernel k;
-  k.fail_call = "set_root_propagation";
-  k.fail_errno = EINVAL;
+  k.failures = {{"set_root_propagation", EINVAL}};
   EXPECT_THROW(launch(plan(PropagationMode::Private), k), sys::SystemError);
   EXPECT_FALSE(called(k, "exec"));
 }
@@ -69,8 +69,7 @@ TEST(Launch, FailsClosedWhenTheKernelFakesSuccess)
 TEST(Launch, FailsClosedWhenVerificationCannotRead)
 {
   FakeKernel k;
-  k.fail_call = "root_propagation";
-  k.fail_errno = ENOENT;
+  k.failures = {{"root_propagation", ENOENT}};
   EXPECT_THROW(launch(plan(PropagationMode::Slave), k), sys::SystemError);
   EXPECT_FALSE(called(k, "exec"));
 }
@@ -78,8 +77,7 @@ TEST(Launch, FailsClosedWhenVerificationCannotRead)
 TEST(Launch, BestEffortRunsUnisolatedWhenUnshareIsRefused)
 {
   FakeKernel k;
-  k.fail_call = "unshare_mount_ns";
-  k.fail_errno = EPERM;
+  k.failures = {{"unshare_mount_ns", EPERM}};
   EXPECT_EQ(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k), ENOENT);
   EXPECT_TRUE(called(k, "exec"));
   EXPECT_FALSE(called(k, "enter_mount_ns")); // never left
@@ -89,20 +87,26 @@ TEST(Launch, BestEffortGoesBackBeforeRunningUnisolated)
 {
   FakeKernel k;
   const auto original = k.ns;
-  k.fail_call = "set_root_propagation";
-  k.fail_errno = EACCES;
+  k.failures = {{"set_root_propagation", EACCES}};
   EXPECT_EQ(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k), ENOENT);
   EXPECT_TRUE(called(k, "enter_mount_ns"));
   EXPECT_EQ(k.ns, original);
   EXPECT_EQ(k.calls.back(), "exec");
 }
 
+TEST(Launch, BestEffortNeverRunsAfterAFailedVerification)
+{
+  FakeKernel k;
+  k.ignore_propagation_change = true; // / stays shared
+  EXPECT_THROW(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k),
+               IsolationError);
+  EXPECT_FALSE(called(k, "exec"));
+}
+
 TEST(Launch, BestEffortStillFailsWhenItCannotGoBack)
 {
   FakeKernel k;
-  k.ignore_propagation_change = true;
-  k.fail_call = "enter_mount_ns";
-  k.fail_errno = EPERM;
+  k.failures = {{"set_root_propagation", EPERM}, {"enter_mount_ns", EPERM}};
   EXPECT_THROW(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k),
                sys::SystemError);
   EXPECT_FALSE(called(k, "exec"));

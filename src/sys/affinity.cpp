@@ -1,0 +1,59 @@
+#include "sys/affinity.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+
+namespace nsrun::sys {
+
+AffinityGuard::AffinityGuard()
+{
+  m_valid = ::sched_getaffinity(0, sizeof m_saved, &m_saved) == 0;
+}
+
+AffinityGuard::~AffinityGuard()
+{
+  restore();
+}
+
+std::vector<int> AffinityGuard::candidate_cpus() const
+{
+  std::vector<int> cpus;
+  const int current = ::sched_getcpu();
+  if (current >= 0) {
+    cpus.push_back(current);
+  }
+  const long configured = std::min<long>(::sysconf(_SC_NPROCESSORS_CONF), CPU_SETSIZE);
+  for (const bool in_mask : {true, false}) {
+    for (int cpu = 0; cpu < configured; ++cpu) {
+      const bool set = m_valid && CPU_ISSET(static_cast<std::size_t>(cpu), &m_saved);
+      if (set == in_mask && cpu != current) {
+        cpus.push_back(cpu);
+      }
+    }
+  }
+  return cpus;
+}
+
+bool AffinityGuard::pin(int cpu)
+{
+  if (!m_valid) {
+    return false;
+  }
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(static_cast<std::size_t>(cpu), &one);
+  m_changed = true;
+  return ::sched_setaffinity(0, sizeof one, &one) == 0;
+}
+
+void AffinityGuard::restore()
+{
+  if (m_valid && m_changed) {
+    ::sched_setaffinity(0, sizeof m_saved, &m_saved);
+    m_changed = false;
+  }
+}
+
+} // namespace nsrun::sys
