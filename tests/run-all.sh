@@ -14,7 +14,8 @@ fi
 # Build dependencies, then what the tests drive for real.
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev
-  util-linux mount e2fsprogs systemd clang-format-14 clang-tidy-14 mandoc man-db"
+  util-linux mount e2fsprogs systemd tar docker.io containerd runc busybox-static
+  clang-format-14 clang-tidy-14 mandoc man-db"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -29,6 +29,26 @@ void write_report(const std::string& text)
   }
 }
 
+// Forks the first process of the new PID namespace and waits for it; only
+// that process returns. Its death makes the kernel kill every process left
+// in the namespace.
+void become_pid_one()
+{
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    write_report(std::string("FAIL: fork into PID namespace: ") + std::strerror(errno) + "\n");
+    ::_exit(1);
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    return;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
 } // namespace
 
 bool HostResult::ok() const
@@ -85,11 +105,18 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
       ::_exit(1);
     }
     // Private before any mount: nothing below may reach the real machine.
-    if (::unshare(CLONE_NEWNS) != 0) {
+    if (::unshare(CLONE_NEWNS | (options.pid_namespace ? CLONE_NEWPID : 0)) != 0) {
       fail(std::string("unshare: ") + std::strerror(errno));
+    }
+    if (options.pid_namespace) {
+      become_pid_one();
     }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
       fail(std::string("make / private: ") + std::strerror(errno));
+    }
+    if (options.pid_namespace &&
+        ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      fail(std::string("mount /proc: ") + std::strerror(errno));
     }
     if (::mount("tmpfs", scratch.c_str(), "tmpfs", 0, "mode=0755") != 0) {
       fail(std::string("mount scratch tmpfs: ") + std::strerror(errno));

@@ -13,6 +13,9 @@ struct HostOptions
   // This machine's / is private; a systemd host's is shared. Tests about
   // propagation make their fake host shared first.
   RootPropagation root = RootPropagation::Shared;
+  // Also a new PID namespace with its own /proc: when the body ends, the
+  // kernel kills whatever it started, daemons that double-fork included.
+  bool pid_namespace = false;
   std::chrono::seconds timeout{120};
 };
 
