@@ -98,10 +98,9 @@ TEST(Named, TwoCommandsShareOneNamespaceIsolatedFromTheCaller)
     require(::mkdir(mountpoint.c_str(), 0755) == 0, "mkdir");
     Pipe out;
     Pipe go;
-    auto first = spawn(nsrun_named("pair", {"sh", "-c",
-                                            "mount -t tmpfs pair-fs \"$1\" && readlink "
-                                            "/proc/self/ns/mnt && read x <&4",
-                                            "first", mountpoint}),
+    const std::string script =
+        R"(mount -t tmpfs pair-fs "$1" && readlink /proc/self/ns/mnt && read x <&4)";
+    auto first = spawn(nsrun_named("pair", {"sh", "-c", script, "first", mountpoint}),
                        {.fds = {{1, out.write_end()}, {4, go.read_end()}}});
     go.close_read();
     const auto first_ns = out.read_line();
