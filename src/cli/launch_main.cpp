@@ -2,6 +2,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "cli/launch_args.hpp"
+#include "cli/subcommands.hpp"
 #include "launch/kernel.hpp"
 #include "launch/launcher.hpp"
 #include "launch/privileges.hpp"
@@ -71,6 +72,11 @@ Subcommands (the first argument; after -- it is always a COMMAND):
                           0 released, 1 no such namespace, 2 error.
                           Inspect a namespace with
                           nsenter --mount=/run/nsrun/NAME findmnt
+  holders [--json] [--detach | --dry-run] [--include-init] TARGET
+                          which mount namespaces hold a device or mount, what
+                          keeps them alive, and (--detach) free it there.
+                          Exit status: 0 held, 1 not held, 2 error.
+  See 'nsrun SUBCOMMAND --help' for each.
 
 Exit status:
   125  nsrun itself failed (bad usage, namespace not created or not verified);
@@ -169,6 +175,9 @@ int launcher_main(int argc, char** argv)
 
   if (argc > 1 && std::string_view(argv[1]) == "release") {
     return release_main(argc - 1, argv + 1);
+  }
+  if (argc > 1 && is_inspect_subcommand(argv[1])) {
+    return exec_inspect(argv);
   }
 
   ParsedArgs args;

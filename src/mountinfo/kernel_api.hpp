@@ -70,6 +70,7 @@ inline constexpr __u64 kStatmountMntPoint = 0x10;
 inline constexpr __u64 kStatmountFsType = 0x20;
 inline constexpr __u64 kStatmountMntNsId = 0x40;
 inline constexpr __u64 kStatmountMntOpts = 0x80;
+inline constexpr __u64 kStatmountFsSubtype = 0x100;
 inline constexpr __u64 kStatmountSbSource = 0x200;
 
 inline constexpr __u64 kListmountRoot = ~__u64{0};

@@ -4,9 +4,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -30,7 +34,9 @@ int number(const char* text)
 
 int usage()
 {
-  std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep\n", stderr);
+  std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep|"
+             "thread-unshare|hold-fd PATH\n",
+             stderr);
   return 64;
 }
 
@@ -117,6 +123,52 @@ int notify_ready()
   return 0;
 }
 
+// A thread that unshares its own mount namespace (private, so the host's
+// unmounts do not reach it) and then waits; the process stays in the host's.
+int thread_unshare()
+{
+  int ready[2];
+  if (::pipe(ready) != 0) {
+    return 1;
+  }
+  std::thread([&ready] {
+    const bool ok = ::unshare(CLONE_NEWNS) == 0 &&
+                    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+    const long tid = ::syscall(SYS_gettid);
+    [[maybe_unused]] auto n = ::write(ready[1], &tid, sizeof tid);
+    if (!ok) {
+      std::exit(1);
+    }
+    for (;;) {
+      ::pause();
+    }
+  }).detach();
+  long tid = 0;
+  if (::read(ready[0], &tid, sizeof tid) != sizeof tid) {
+    return 1;
+  }
+  std::printf("%ld\n", tid);
+  std::fflush(stdout);
+  for (;;) {
+    ::pause();
+  }
+}
+
+// Keeps an fd open on path (such as another process's ns/mnt) and waits.
+int hold_fd(const char* path)
+{
+  const int fd = ::open(path, O_RDONLY);
+  if (fd < 0) {
+    std::perror(path);
+    return 1;
+  }
+  std::printf("%d\n", fd);
+  std::fflush(stdout);
+  for (;;) {
+    ::pause();
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -155,6 +207,10 @@ int main(int argc, char** argv)
     std::fflush(stdout);
     ::raise(number(argv[2]));
     return 99;
+  } else if (verb == "thread-unshare") {
+    return thread_unshare();
+  } else if (verb == "hold-fd" && argc > 2) {
+    return hold_fd(argv[2]);
   } else if (verb == "sleep") {
     for (;;) {
       ::pause();

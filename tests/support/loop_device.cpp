@@ -14,11 +14,11 @@
 
 namespace nsrun::test {
 
-LoopDevice::LoopDevice(const std::string& backing_file)
+LoopDevice::LoopDevice(const std::string& image)
 {
-  const int backing = ::open(backing_file.c_str(), O_RDWR | O_CLOEXEC);
+  const int backing = ::open(image.c_str(), O_RDWR | O_CLOEXEC);
   if (backing < 0) {
-    throw std::runtime_error("open " + backing_file + ": " + std::strerror(errno));
+    throw std::runtime_error("open " + image + ": " + std::strerror(errno));
   }
   const int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
   if (control < 0) {
@@ -49,21 +49,35 @@ LoopDevice::LoopDevice(const std::string& backing_file)
     m_fd = fd;
     m_devno = st.st_rdev;
     m_path = path;
+    m_backing = backing_file();
   }
   ::close(control);
   ::close(backing);
   if (m_fd < 0) {
-    throw std::runtime_error("cannot attach a loop device to " + backing_file);
+    throw std::runtime_error("cannot attach a loop device to " + image);
   }
 }
 
 LoopDevice::~LoopDevice()
 {
+  // Reopen after close_fd(), but only while the device is still ours: after
+  // an autoclear the number may belong to someone else.
+  if (m_fd < 0 && !m_backing.empty() && backing_file() == m_backing) {
+    m_fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC);
+  }
   if (m_fd >= 0) {
     // Fails with EBUSY while mounted somewhere; autoclear then frees it on
     // last close, which is ours below.
     ::ioctl(m_fd, LOOP_CLR_FD, 0);
     ::close(m_fd);
+  }
+}
+
+void LoopDevice::close_fd()
+{
+  if (m_fd >= 0) {
+    ::close(m_fd);
+    m_fd = -1;
   }
 }
 

@@ -12,7 +12,7 @@ namespace nsrun::test {
 class LoopDevice
 {
 public:
-  explicit LoopDevice(const std::string& backing_file);
+  explicit LoopDevice(const std::string& image);
   LoopDevice(const LoopDevice&) = delete;
   LoopDevice& operator=(const LoopDevice&) = delete;
   ~LoopDevice();
@@ -25,11 +25,17 @@ public:
   // the device is free.
   [[nodiscard]] std::string backing_file() const;
 
+  // Closes our own fd on the device, once something else (a mount) uses it:
+  // a test process holding the device open would count as a holder. The
+  // kernel then detaches the device when its last user goes (autoclear).
+  void close_fd();
+
 private:
   int m_number = -1;
   int m_fd = -1;
   dev_t m_devno = 0;
   std::string m_path;
+  std::string m_backing;
 };
 
 // Creates a sparse file of size_mib MiB and makes an ext4 filesystem on it.

@@ -1,0 +1,6 @@
+#include "cli/inspect_main.hpp"
+
+int main(int argc, char** argv)
+{
+  return nsrun::cli::inspect_main(argc, argv);
+}

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "mountinfo/mount_entry.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nsrun::mountinfo {
+
+// The kernel's 64-bit id of the mount namespace behind an nsfs fd
+// (NS_GET_MNTNS_ID); nullopt on kernels without it.
+[[nodiscard]] std::optional<std::uint64_t> namespace_kernel_id(int ns_fd);
+
+// Every mount of another namespace, by its kernel id, through listmount(2)
+// and statmount(2): no text to generate or parse, and paths relative to that
+// namespace's root whoever asks. nullopt where the kernel cannot (before
+// 6.11, or without CAP_SYS_ADMIN over it).
+[[nodiscard]] std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kernel_id);
+
+// The mountinfo text of a namespace as seen from its own root: a child
+// process joins it with setns(2) and reads /proc/self/mountinfo. For
+// namespaces without a process whose mountinfo we can read.
+[[nodiscard]] std::optional<std::string> mountinfo_via_setns(int ns_fd);
+
+// Builds the vfs options string the kernel shows in mountinfo ("rw,nosuid,
+// relatime") from statmount's MOUNT_ATTR_* flags.
+[[nodiscard]] std::string vfs_options_from_attributes(std::uint64_t mnt_attr);
+
+} // namespace nsrun::mountinfo

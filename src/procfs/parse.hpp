@@ -1,0 +1,41 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// Pure parsers for the /proc files nsrun reads. No I/O here.
+namespace nsrun::procfs {
+
+// "mnt:[4026531832]" -> 4026531832 (the link text of /proc/PID/ns/mnt and of
+// an fd open on it). nullopt for any other namespace type or text.
+[[nodiscard]] std::optional<std::uint64_t> parse_ns_link(std::string_view link,
+                                                         std::string_view type = "mnt");
+
+struct StatFields
+{
+  pid_t ppid = 0;
+  std::string comm;
+  char state = '?';
+  std::uint64_t start_time = 0; // clock ticks after boot
+  long num_threads = 0;
+};
+
+// /proc/PID/stat. comm may contain spaces and parentheses; it runs from the
+// first '(' to the last ')'.
+[[nodiscard]] std::optional<StatFields> parse_stat(std::string_view text);
+
+struct CgroupOwner
+{
+  std::optional<std::string> unit;      // "foo.service", "session-3.scope"
+  std::optional<std::string> container; // "docker 0123456789ab", "libpod ..."
+};
+
+// Who a process belongs to, from /proc/PID/cgroup: the systemd unit (cgroup
+// v2 "0::" line, or v1 "name=systemd") and the container engine's scope.
+[[nodiscard]] CgroupOwner parse_cgroup(std::string_view text);
+
+} // namespace nsrun::procfs

@@ -1,0 +1,164 @@
+#include "procfs/proc_reader.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+
+namespace nsrun::procfs {
+namespace {
+
+std::optional<pid_t> numeric(const char* name)
+{
+  pid_t value = 0;
+  const std::string_view text(name);
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::vector<pid_t> numeric_entries(const std::string& dir)
+{
+  std::vector<pid_t> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return out;
+  }
+  while (const dirent* entry = ::readdir(d)) {
+    if (auto n = numeric(entry->d_name)) {
+      out.push_back(*n);
+    }
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::string> link_text(const std::string& path, std::error_code& ec)
+{
+  char buffer[256];
+  const ssize_t n = ::readlink(path.c_str(), buffer, sizeof buffer);
+  if (n < 0) {
+    ec.assign(errno, std::generic_category());
+    return std::nullopt;
+  }
+  return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+} // namespace
+
+ProcReader::ProcReader(std::string proc_root) : m_root(std::move(proc_root))
+{}
+
+std::vector<pid_t> ProcReader::pids() const
+{
+  return numeric_entries(m_root);
+}
+
+std::optional<std::uint64_t> ProcReader::mount_ns(std::string_view pid, std::error_code& ec) const
+{
+  const auto text = link_text(m_root + "/" + std::string(pid) + "/ns/mnt", ec);
+  return text ? parse_ns_link(*text) : std::nullopt;
+}
+
+std::optional<std::uint64_t> ProcReader::thread_mount_ns(pid_t pid, pid_t tid,
+                                                         std::error_code& ec) const
+{
+  const auto text = link_text(
+      m_root + "/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/ns/mnt", ec);
+  return text ? parse_ns_link(*text) : std::nullopt;
+}
+
+long ProcReader::thread_count(pid_t pid) const
+{
+  struct stat st = {};
+  if (::stat((m_root + "/" + std::to_string(pid) + "/task").c_str(), &st) != 0) {
+    return 0;
+  }
+  return static_cast<long>(st.st_nlink) - 2;
+}
+
+std::vector<pid_t> ProcReader::thread_ids(pid_t pid) const
+{
+  return numeric_entries(m_root + "/" + std::to_string(pid) + "/task");
+}
+
+std::optional<std::string> ProcReader::read(pid_t pid, std::string_view file) const
+{
+  const sys::Fd fd = open(std::to_string(pid) + "/" + std::string(file));
+  if (!fd) {
+    return std::nullopt;
+  }
+  std::string content;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return std::nullopt;
+    }
+    if (n == 0) {
+      return content;
+    }
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<StatFields> ProcReader::stat(pid_t pid) const
+{
+  const auto text = read(pid, "stat");
+  return text ? parse_stat(*text) : std::nullopt;
+}
+
+bool ProcReader::chrooted(pid_t pid) const
+{
+  std::error_code ec;
+  const auto root = link_text(m_root + "/" + std::to_string(pid) + "/root", ec);
+  return root && *root != "/";
+}
+
+bool ProcReader::for_each_fd(pid_t pid,
+                             const std::function<void(int, std::string_view, int)>& visit,
+                             std::error_code& ec) const
+{
+  const std::string dir = m_root + "/" + std::to_string(pid) + "/fd";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    ec.assign(errno, std::generic_category());
+    return false;
+  }
+  DIR* d = ::fdopendir(dir_fd);
+  if (d == nullptr) {
+    ec.assign(errno, std::generic_category());
+    ::close(dir_fd);
+    return false;
+  }
+  char target[4096];
+  while (const dirent* entry = ::readdir(d)) {
+    const auto fd = numeric(entry->d_name);
+    if (!fd) {
+      continue;
+    }
+    const ssize_t n = ::readlinkat(dir_fd, entry->d_name, target, sizeof target);
+    if (n > 0) {
+      visit(*fd, std::string_view(target, static_cast<std::size_t>(n)), dir_fd);
+    }
+  }
+  ::closedir(d);
+  return true;
+}
+
+sys::Fd ProcReader::open(const std::string& relative) const
+{
+  return sys::Fd(::open((m_root + "/" + relative).c_str(), O_RDONLY | O_CLOEXEC));
+}
+
+} // namespace nsrun::procfs

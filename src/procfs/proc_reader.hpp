@@ -1,0 +1,59 @@
+#pragma once
+
+#include "procfs/parse.hpp"
+#include "sys/fd.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace nsrun::procfs {
+
+// Reads /proc (or a fake tree at proc_root, for tests). A process vanishing
+// between two reads is normal: every method reports failure through its
+// result and an error_code, never by throwing.
+class ProcReader
+{
+public:
+  explicit ProcReader(std::string proc_root = "/proc");
+
+  [[nodiscard]] const std::string& root() const { return m_root; }
+
+  // Numeric entries of proc_root, ascending.
+  [[nodiscard]] std::vector<pid_t> pids() const;
+
+  // Inode of the mount namespace of a process ("self" for the caller) or of
+  // one of its threads, from the ns/mnt link text.
+  std::optional<std::uint64_t> mount_ns(std::string_view pid, std::error_code& ec) const;
+  std::optional<std::uint64_t> thread_mount_ns(pid_t pid, pid_t tid, std::error_code& ec) const;
+
+  // Number of threads, from the link count of /proc/PID/task (2 + threads):
+  // one stat instead of reading and parsing /proc/PID/stat.
+  [[nodiscard]] long thread_count(pid_t pid) const;
+  [[nodiscard]] std::vector<pid_t> thread_ids(pid_t pid) const;
+
+  [[nodiscard]] std::optional<StatFields> stat(pid_t pid) const;
+  [[nodiscard]] std::optional<std::string> read(pid_t pid, std::string_view file) const;
+  // Whether the process's root is not the namespace's root (chroot).
+  [[nodiscard]] bool chrooted(pid_t pid) const;
+
+  // Calls visit(fd, link_text, dir_fd) for each open fd; dir_fd is an fd on
+  // /proc/PID/fd for fstatat. Returns false when the directory could not be
+  // read (errno in ec).
+  bool for_each_fd(pid_t pid, const std::function<void(int, std::string_view, int)>& visit,
+                   std::error_code& ec) const;
+
+  // Opens a path under proc_root read-only, close-on-exec.
+  [[nodiscard]] sys::Fd open(const std::string& relative) const;
+
+private:
+  std::string m_root;
+};
+
+} // namespace nsrun::procfs

@@ -1,0 +1,187 @@
+#include "report/describe.hpp"
+
+#include "report/json.hpp"
+#include "report/text.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+
+namespace nsrun::report {
+
+std::string ns_label(snapshot::NsId id)
+{
+  return fmt::format("mnt:[{}]", id);
+}
+
+std::string inaccessible_note(const std::vector<pid_t>& pids)
+{
+  if (pids.empty()) {
+    return {};
+  }
+  constexpr std::size_t shown = 5;
+  const std::vector<pid_t> first(
+      pids.begin(), pids.begin() + static_cast<std::ptrdiff_t>(std::min(pids.size(), shown)));
+  return fmt::format(" {} process{} could not be inspected (pid {}{}){}.", pids.size(),
+                     pids.size() == 1 ? "" : "es", fmt::join(first, ", "),
+                     pids.size() > shown ? ", ..." : "",
+                     ::geteuid() != 0 ? "; run as root to see them" : "");
+}
+
+namespace {
+
+std::string pid_and_name(pid_t pid, const snapshot::Process* p)
+{
+  return p == nullptr || p->comm.empty() ? fmt::format("pid {}", pid)
+                                         : fmt::format("pid {} {}", pid, printable(p->comm));
+}
+
+} // namespace
+
+std::string describe_process(const snapshot::Snapshot& snapshot, pid_t pid)
+{
+  const auto* p = snapshot.process(pid);
+  if (p == nullptr) {
+    return pid_and_name(pid, p);
+  }
+  std::string text = pid_and_name(pid, p);
+  std::vector<std::string> extra;
+  if (p->ppid != 0) {
+    const auto* parent = snapshot.process(p->ppid);
+    extra.push_back(parent != nullptr && !parent->comm.empty()
+                        ? fmt::format("parent {} {}", p->ppid, printable(parent->comm))
+                        : fmt::format("parent {}", p->ppid));
+  }
+  if (p->unit) {
+    extra.push_back("unit " + printable(*p->unit));
+  }
+  if (p->container) {
+    extra.push_back("container " + printable(*p->container));
+  }
+  if (p->chrooted) {
+    extra.push_back("chrooted");
+  }
+  if (!extra.empty()) {
+    text += " (" + fmt::format("{}", fmt::join(extra, ", ")) + ")";
+  }
+  return text;
+}
+
+std::string short_process(const snapshot::Snapshot& snapshot, pid_t pid)
+{
+  const auto* p = snapshot.process(pid);
+  std::string text = pid_and_name(pid, p);
+  if (p == nullptr) {
+    return text;
+  }
+  if (p->unit) {
+    text += ", unit " + printable(*p->unit);
+  } else if (p->container) {
+    text += ", container " + printable(*p->container);
+  }
+  return text;
+}
+
+std::vector<std::string> describe_keepers(const snapshot::Snapshot& snapshot,
+                                          const snapshot::Namespace& ns)
+{
+  std::vector<std::string> lines;
+  for (const pid_t pid : ns.members) {
+    lines.push_back(describe_process(snapshot, pid));
+  }
+  for (const auto& t : ns.threads) {
+    lines.push_back(fmt::format("thread {} of {} (the thread unshared its own namespace)", t.tid,
+                                describe_process(snapshot, t.pid)));
+  }
+  for (const auto& pin : ns.nsfs_pins) {
+    lines.push_back(fmt::format("nsfs bind mount at {} in {}{}", printable(pin.target),
+                                ns_label(pin.in_ns),
+                                pin.in_ns == snapshot.caller_ns ? " (yours)" : ""));
+  }
+  for (const auto& pin : ns.fd_pins) {
+    lines.push_back(fmt::format("fd {} of {} (open on its ns/mnt)", pin.fd,
+                                describe_process(snapshot, pin.pid)));
+  }
+  if (lines.empty()) {
+    lines.emplace_back("nothing found (it may be ending, or held where we cannot look)");
+  }
+  return lines;
+}
+
+std::string propagation_tags(const mountinfo::Propagation& p)
+{
+  std::vector<std::string> tags;
+  if (p.shared()) {
+    tags.push_back(fmt::format("shared:{}", p.peer_group));
+  }
+  if (p.slave()) {
+    tags.push_back(fmt::format("master:{}", p.master));
+  }
+  if (p.unbindable) {
+    tags.emplace_back("unbindable");
+  }
+  if (tags.empty() || (!p.shared() && !p.slave())) {
+    tags.insert(tags.begin(), "private");
+  }
+  return fmt::format("{}", fmt::join(tags, " "));
+}
+
+nlohmann::json process_json(const snapshot::Snapshot& snapshot, pid_t pid)
+{
+  nlohmann::json j;
+  j["pid"] = pid;
+  if (const auto* p = snapshot.process(pid)) {
+    put_bytes(j, "comm", p->comm);
+    j["ppid"] = p->ppid;
+    j["unit"] = p->unit ? nlohmann::json(*p->unit) : nlohmann::json(nullptr);
+    j["container"] = p->container ? nlohmann::json(*p->container) : nlohmann::json(nullptr);
+    j["chrooted"] = p->chrooted;
+  }
+  return j;
+}
+
+nlohmann::json keepers_json(const snapshot::Snapshot& snapshot, const snapshot::Namespace& ns)
+{
+  nlohmann::json j;
+  j["processes"] = nlohmann::json::array();
+  for (const pid_t pid : ns.members) {
+    j["processes"].push_back(process_json(snapshot, pid));
+  }
+  j["threads"] = nlohmann::json::array();
+  for (const auto& t : ns.threads) {
+    j["threads"].push_back({{"tid", t.tid}, {"pid", t.pid}});
+  }
+  j["nsfs_pins"] = nlohmann::json::array();
+  for (const auto& pin : ns.nsfs_pins) {
+    nlohmann::json p{{"namespace", pin.in_ns}};
+    put_bytes(p, "path", pin.target);
+    j["nsfs_pins"].push_back(p);
+  }
+  j["fd_pins"] = nlohmann::json::array();
+  for (const auto& pin : ns.fd_pins) {
+    j["fd_pins"].push_back({{"pid", pin.pid}, {"fd", pin.fd}});
+  }
+  return j;
+}
+
+nlohmann::json mount_json(const mountinfo::MountEntry& m)
+{
+  nlohmann::json j;
+  j["id"] = m.id;
+  j["parent_id"] = m.parent_id;
+  j["device"] = fmt::format("{}:{}", m.major, m.minor);
+  put_bytes(j, "target", m.target);
+  put_bytes(j, "root", m.root);
+  put_bytes(j, "source", m.source);
+  put_bytes(j, "fstype", m.fstype);
+  j["options"] = m.vfs_options;
+  j["propagation"] = {{"shared", m.propagation.peer_group},
+                      {"master", m.propagation.master},
+                      {"unbindable", m.propagation.unbindable}};
+  return j;
+}
+
+} // namespace nsrun::report

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "snapshot/snapshot.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+// Words and JSON for the things every report shows: processes, what keeps a
+// namespace alive, propagation.
+namespace nsrun::report {
+
+// "pid 4242 sleep (parent 4240 bash, unit foo.service)"
+[[nodiscard]] std::string describe_process(const snapshot::Snapshot& snapshot, pid_t pid);
+
+// "pid 4242 sleep, unit foo.service" (short, for closing lines)
+[[nodiscard]] std::string short_process(const snapshot::Snapshot& snapshot, pid_t pid);
+
+// One line per thing that keeps the namespace alive.
+[[nodiscard]] std::vector<std::string> describe_keepers(const snapshot::Snapshot& snapshot,
+                                                        const snapshot::Namespace& ns);
+
+// "shared:3 master:1", "private"
+[[nodiscard]] std::string propagation_tags(const mountinfo::Propagation& p);
+
+[[nodiscard]] nlohmann::json process_json(const snapshot::Snapshot& snapshot, pid_t pid);
+[[nodiscard]] nlohmann::json keepers_json(const snapshot::Snapshot& snapshot,
+                                          const snapshot::Namespace& ns);
+[[nodiscard]] nlohmann::json mount_json(const mountinfo::MountEntry& mount);
+
+[[nodiscard]] std::string ns_label(snapshot::NsId id);
+
+// " 2 processes could not be inspected (pid 1, 7)." or empty.
+[[nodiscard]] std::string inaccessible_note(const std::vector<pid_t>& pids);
+
+} // namespace nsrun::report

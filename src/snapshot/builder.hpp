@@ -1,0 +1,37 @@
+#pragma once
+
+#include "snapshot/snapshot.hpp"
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nsrun::snapshot {
+
+enum class MountSource {
+  Best,      // listmount/statmount where the kernel has them, else mountinfo
+  Mountinfo, // mountinfo text only (for comparison and older kernels)
+};
+
+struct BuildOptions
+{
+  std::string proc_root = "/proc";
+  MountSource mounts = MountSource::Best;
+  // Record which processes have this block device open.
+  std::optional<dev_t> opened_device;
+};
+
+// Scans /proc once and reads each distinct mount namespace's mount table
+// once. Processes and namespaces that vanish meanwhile are skipped quietly;
+// processes we may not inspect are listed in Snapshot::inaccessible.
+[[nodiscard]] Snapshot build_snapshot(const BuildOptions& options = {});
+
+// Reads comm, parent, start time, chroot and cgroup owner for these
+// processes (all of them when pids is empty). Done after the scan, and only
+// for the processes a report shows, because it is most of the scan's cost.
+void add_process_details(Snapshot& snapshot, const std::vector<pid_t>& pids = {},
+                         const std::string& proc_root = "/proc");
+
+} // namespace nsrun::snapshot

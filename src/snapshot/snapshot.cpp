@@ -1,0 +1,17 @@
+#include "snapshot/snapshot.hpp"
+
+namespace nsrun::snapshot {
+
+const Namespace* Snapshot::find(NsId id) const
+{
+  const auto it = namespaces.find(id);
+  return it == namespaces.end() ? nullptr : &it->second;
+}
+
+const Process* Snapshot::process(pid_t pid) const
+{
+  const auto it = processes.find(pid);
+  return it == processes.end() ? nullptr : &it->second;
+}
+
+} // namespace nsrun::snapshot

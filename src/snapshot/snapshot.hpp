@@ -1,0 +1,95 @@
+#pragma once
+
+#include "mountinfo/mount_entry.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+// A picture of every mount namespace on the host at one moment: who is in
+// it, what keeps it alive and what is mounted in it. Plain values, so that
+// all the analysis on top of it is pure and unit-testable.
+namespace nsrun::snapshot {
+
+// A mount namespace is named by the inode of its nsfs file, as in
+// "mnt:[4026531832]" and lsns(8).
+using NsId = std::uint64_t;
+
+struct Process
+{
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  std::string comm;
+  std::uint64_t start_time = 0; // clock ticks after boot, for "earliest member"
+  NsId mnt_ns = 0;
+  bool chrooted = false;           // its mountinfo hides mounts outside its root
+  std::optional<std::string> unit; // systemd unit from its cgroup
+  std::optional<std::string> container;
+};
+
+// A thread that unshared its own mount namespace (its process is elsewhere).
+struct ThreadMember
+{
+  pid_t tid = 0;
+  pid_t pid = 0;
+  NsId mnt_ns = 0;
+};
+
+// A namespace kept alive by a bind mount of its nsfs file.
+struct NsfsPin
+{
+  NsId pinned = 0;
+  NsId in_ns = 0;     // the namespace where the bind mount is
+  std::string target; // where, relative to that namespace's root
+};
+
+// A namespace kept alive by an open fd on a ns/mnt file.
+struct FdPin
+{
+  NsId pinned = 0;
+  pid_t pid = 0;
+  int fd = -1;
+};
+
+// A process that has a block device open (it keeps it busy too).
+struct DeviceOpen
+{
+  pid_t pid = 0;
+  int fd = -1;
+  dev_t device = 0;
+  std::string path;
+};
+
+struct Namespace
+{
+  NsId id = 0;
+  std::uint64_t kernel_id = 0; // the 64-bit id statmount/listmount use; 0 unknown
+  std::vector<pid_t> members;  // processes (thread-group leaders) in it
+  std::vector<ThreadMember> threads;
+  std::vector<NsfsPin> nsfs_pins;
+  std::vector<FdPin> fd_pins;
+  bool mounts_known = false;
+  std::string mounts_read_via; // "listmount", "mountinfo of pid N", ...
+  std::vector<mountinfo::MountEntry> mounts;
+};
+
+struct Snapshot
+{
+  std::map<NsId, Namespace> namespaces;
+  std::map<pid_t, Process> processes;
+  std::vector<DeviceOpen> device_opens;
+  NsId caller_ns = 0;
+  // PID 1's namespace when readable; else the caller's stands in for it.
+  NsId host_ns = 0;
+  bool host_is_init = false;
+  std::vector<pid_t> inaccessible; // processes we could not inspect (EACCES)
+
+  [[nodiscard]] const Namespace* find(NsId id) const;
+  [[nodiscard]] const Process* process(pid_t pid) const;
+};
+
+} // namespace nsrun::snapshot

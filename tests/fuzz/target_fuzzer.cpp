@@ -1,0 +1,54 @@
+// libFuzzer target: TARGET classification and matching, and the text and
+// JSON escaping every report uses on paths of arbitrary bytes.
+
+#include "diagnose/target.hpp"
+#include "report/json.hpp"
+#include "report/text.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  try {
+    const auto syntax = nsrun::diagnose::classify_target(input);
+    if (syntax.form == nsrun::diagnose::TargetForm::DeviceNumber &&
+        (syntax.major > 4095 || syntax.minor > 1048575)) {
+      std::abort();
+    }
+  } catch (const std::invalid_argument&) {
+    // Refusing garbage is the expected outcome.
+  }
+
+  nsrun::diagnose::Target target;
+  target.input = std::string(input);
+  target.mount_point = std::string(input);
+  target.source = std::string(input);
+  nsrun::mountinfo::MountEntry mount;
+  mount.target = std::string(input);
+  if (!nsrun::diagnose::matches(target, mount)) {
+    std::abort();
+  }
+
+  // Escaped text never contains a control character.
+  for (const char c : nsrun::report::printable(input)) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      std::abort();
+    }
+  }
+  // JSON output is always valid and keeps the bytes.
+  nlohmann::json j;
+  nsrun::report::put_bytes(j, "path", input);
+  const auto parsed = nlohmann::json::parse(nsrun::report::dump(j));
+  if (nsrun::report::valid_utf8(input) ? parsed["path"] != std::string(input)
+                                       : !parsed.contains("path_hex")) {
+    std::abort();
+  }
+  (void)nsrun::report::shell_quote(input);
+  return 0;
+}
