@@ -15,7 +15,7 @@ fi
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev
   util-linux mount e2fsprogs systemd tar docker.io containerd runc busybox-static
-  clang-format-14 clang-tidy-14 mandoc man-db"
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -44,5 +44,18 @@ echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan -j"$jobs" --output-on-failure
+
+echo "== benchmark smoke run (small; the README has full-size figures)"
+RUNS=1 tests/bench/holders-bench.sh build 100 5 50
+
+echo "== fuzzing the parsers briefly (libFuzzer)"
+CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON
+cmake --build build-fuzz -j"$jobs" --target mountinfo_fuzzer target_fuzzer
+for fuzzer in mountinfo target; do
+  corpus=build-fuzz/corpus-$fuzzer
+  mkdir -p "$corpus"
+  build-fuzz/tests/fuzz/${fuzzer}_fuzzer -max_total_time="${NSRUN_FUZZ_SECONDS:-30}" \
+    -artifact_prefix=build-fuzz/ -print_final_stats=1 "$corpus" tests/fuzz/corpus/$fuzzer
+done
 
 echo "== all tests passed"

@@ -14,17 +14,38 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <set>
 #include <stdexcept>
 
 namespace nsrun::cli {
 namespace {
 
+class Stopwatch
+{
+public:
+  [[nodiscard]] double lap_ms()
+  {
+    const auto now = std::chrono::steady_clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - m_last).count();
+    m_last = now;
+    return ms;
+  }
+
+private:
+  std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
+
 snapshot::Snapshot scan(const diagnose::Target& target)
 {
+  Stopwatch watch;
   snapshot::BuildOptions build;
   build.opened_device = target.device;
-  return snapshot::build_snapshot(build);
+  build.only = target.query();
+  auto snap = snapshot::build_snapshot(build);
+  log::debug("scanned {} processes and {} mount namespaces in {:.1f} ms", snap.processes.size(),
+             snap.namespaces.size(), watch.lap_ms());
+  return snap;
 }
 
 // Names, parents and units only for the processes the report shows.
@@ -118,8 +139,10 @@ int run_holders(const HoldersOptions& options, const std::string& ns_dir)
     return kExitTrouble;
   }
   auto snap = scan(target);
+  Stopwatch watch;
   auto report = diagnose::find_holders(snap, target, ns_dir);
   add_details(snap, report);
+  log::debug("analysed and read process details in {:.1f} ms", watch.lap_ms());
 
   if (!options.detach && !options.dry_run) {
     if (options.json) {

@@ -31,20 +31,14 @@ unsigned parse_part(std::string_view text, unsigned limit, std::string_view inpu
 
 } // namespace
 
+mountinfo::MountQuery Target::query() const
+{
+  return {device, device_paths, source, mount_point};
+}
+
 bool matches(const Target& target, const mountinfo::MountEntry& mount)
 {
-  if (target.device && makedev(mount.major, mount.minor) == *target.device) {
-    return true;
-  }
-  if (!target.device_paths.empty() &&
-      std::find(target.device_paths.begin(), target.device_paths.end(), mount.source) !=
-          target.device_paths.end()) {
-    return true;
-  }
-  if (target.mount_point && mount.target == *target.mount_point) {
-    return true;
-  }
-  return target.source && mount.source == *target.source;
+  return target.query().matches(mount);
 }
 
 TargetSyntax classify_target(std::string_view input)

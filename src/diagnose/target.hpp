@@ -1,6 +1,7 @@
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
+#include "mountinfo/mount_query.hpp"
 
 #include <sys/types.h>
 
@@ -21,6 +22,8 @@ struct Target
   std::optional<std::string> mount_point;
   std::optional<std::string> source;
   std::string description; // what TARGET resolved to, for the report
+
+  [[nodiscard]] mountinfo::MountQuery query() const;
 };
 
 [[nodiscard]] bool matches(const Target& target, const mountinfo::MountEntry& mount);

@@ -43,9 +43,10 @@ spdlog::logger& logger()
 {
   // Not registered with spdlog's registry: nothing else needs to find it, and
   // the registry would build a default stdout logger we never use. The sink
-  // flushes every line, so nothing is lost when we exec.
+  // flushes every line, so nothing is lost when we exec; it takes a lock,
+  // because nsrun-inspect reads namespaces on several threads.
   static spdlog::logger instance = [] {
-    spdlog::logger made("nsrun", std::make_shared<spdlog::sinks::stderr_sink_st>());
+    spdlog::logger made("nsrun", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     made.set_pattern("%n: %l: %v", spdlog::pattern_time_type::utc);
     made.set_level(spdlog::level::trace);
     return made;

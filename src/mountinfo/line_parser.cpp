@@ -11,7 +11,8 @@ bool is_octal(char c)
 }
 
 // Splits off the next space-separated field. mountinfo fields never contain a
-// raw space (the kernel escapes it), so a single space is the separator.
+// raw space (the kernel escapes it) and are never empty, so a single space is
+// the separator and an empty field means the line is not the kernel's.
 std::optional<std::string_view> next_field(std::string_view& rest)
 {
   if (rest.empty()) {
@@ -20,6 +21,9 @@ std::optional<std::string_view> next_field(std::string_view& rest)
   const auto space = rest.find(' ');
   const auto field = rest.substr(0, space);
   rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  if (field.empty()) {
+    return std::nullopt;
+  }
   return field;
 }
 
@@ -99,7 +103,7 @@ std::optional<MountEntry> parse_line(std::string_view line)
   const auto root = next_field(rest);
   const auto target = next_field(rest);
   const auto options = next_field(rest);
-  if (!options) {
+  if (!id || !parent || !devno || !root || !target || !options) {
     return std::nullopt;
   }
   const auto id_value = parse_number<std::uint64_t>(*id);

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
 
 namespace nsrun::mountinfo {
 namespace {
@@ -137,7 +138,26 @@ std::optional<std::uint64_t> namespace_kernel_id(int ns_fd)
   return id;
 }
 
-std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kernel_id)
+std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const MountQuery& query)
+{
+  std::set<std::uint64_t> wanted;
+  for (const auto& m : mounts) {
+    if (m.fstype == "nsfs" || query.matches(m)) {
+      wanted.insert(m.id);
+      wanted.insert(m.parent_id);
+    }
+  }
+  std::vector<MountEntry> kept;
+  for (auto& m : mounts) {
+    if (wanted.count(m.id) != 0) {
+      kept.push_back(std::move(m));
+    }
+  }
+  return kept;
+}
+
+std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
+                                                             const MountQuery* query)
 {
   std::vector<std::uint64_t> ids;
   std::uint64_t batch[512];
@@ -157,9 +177,39 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
       api::kStatmountSbBasic | api::kStatmountMntBasic | api::kStatmountPropagateFrom |
       api::kStatmountMntRoot | api::kStatmountMntPoint | api::kStatmountFsType |
       api::kStatmountMntOpts | api::kStatmountFsSubtype | api::kStatmountSbSource;
+  StatmountBuffer buffer;
+  if (query != nullptr) {
+    // First pass: decide from the fixed part (device, filesystem magic) and
+    // at most the one string the query compares.
+    const std::uint64_t cheap = api::kStatmountSbBasic | api::kStatmountMntBasic |
+                                (query->needs_source() ? api::kStatmountSbSource : 0) |
+                                (query->needs_target() ? api::kStatmountMntPoint : 0);
+    std::set<std::uint64_t> wanted;
+    for (const auto id : ids) {
+      if (!buffer.fill(id, kernel_id, cheap)) {
+        continue;
+      }
+      if (!query->needs_source() && query->needs_source_of(buffer.header().sb_magic) &&
+          !buffer.fill(id, kernel_id, cheap | api::kStatmountSbSource)) {
+        continue;
+      }
+      const auto& sm = buffer.header();
+      if (sm.sb_magic == static_cast<std::uint64_t>(api::kNsfsMagic) ||
+          query->matches(entry_from(buffer))) {
+        wanted.insert(sm.mnt_id);
+        wanted.insert(sm.mnt_parent_id);
+      }
+    }
+    std::vector<std::uint64_t> selected;
+    for (const auto id : ids) {
+      if (wanted.count(id) != 0) {
+        selected.push_back(id);
+      }
+    }
+    ids.swap(selected);
+  }
   std::vector<MountEntry> mounts;
   mounts.reserve(ids.size());
-  StatmountBuffer buffer;
   for (const auto id : ids) {
     // A mount unmounted since listmount is simply gone (ENOENT).
     if (buffer.fill(id, kernel_id, mask)) {

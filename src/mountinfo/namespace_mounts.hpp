@@ -1,6 +1,7 @@
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
+#include "mountinfo/mount_query.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -13,11 +14,21 @@ namespace nsrun::mountinfo {
 // (NS_GET_MNTNS_ID); nullopt on kernels without it.
 [[nodiscard]] std::optional<std::uint64_t> namespace_kernel_id(int ns_fd);
 
-// Every mount of another namespace, by its kernel id, through listmount(2)
+// The mounts of another namespace, by its kernel id, through listmount(2)
 // and statmount(2): no text to generate or parse, and paths relative to that
 // namespace's root whoever asks. nullopt where the kernel cannot (before
 // 6.11, or without CAP_SYS_ADMIN over it).
-[[nodiscard]] std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kernel_id);
+//
+// With a query, only the mounts it matches, the parents of those, and nsfs
+// mounts (which pin other namespaces) are returned: the others are looked at
+// through the cheapest statmount that can decide, without the strings that
+// make up most of its cost.
+[[nodiscard]] std::optional<std::vector<MountEntry>>
+list_namespace_mounts(std::uint64_t kernel_id, const MountQuery* query = nullptr);
+
+// The same selection on a table read whole (the mountinfo path).
+[[nodiscard]] std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts,
+                                                    const MountQuery& query);
 
 // The mountinfo text of a namespace as seen from its own root: a child
 // process joins it with setns(2) and reads /proc/self/mountinfo. For

@@ -40,10 +40,10 @@ std::vector<pid_t> numeric_entries(const std::string& dir)
   return out;
 }
 
-std::optional<std::string> link_text(const std::string& path, std::error_code& ec)
+std::optional<std::string> link_text(int dir_fd, const std::string& path, std::error_code& ec)
 {
   char buffer[256];
-  const ssize_t n = ::readlink(path.c_str(), buffer, sizeof buffer);
+  const ssize_t n = ::readlinkat(dir_fd, path.c_str(), buffer, sizeof buffer);
   if (n < 0) {
     ec.assign(errno, std::generic_category());
     return std::nullopt;
@@ -51,7 +51,129 @@ std::optional<std::string> link_text(const std::string& path, std::error_code& e
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
+std::optional<std::string> link_text(const std::string& path, std::error_code& ec)
+{
+  return link_text(AT_FDCWD, path, ec);
+}
+
+bool visit_fds(int dir_fd, const std::function<void(int, std::string_view, int)>& visit,
+               std::error_code& ec)
+{
+  DIR* d = ::fdopendir(dir_fd);
+  if (d == nullptr) {
+    ec.assign(errno, std::generic_category());
+    ::close(dir_fd);
+    return false;
+  }
+  char target[4096];
+  while (const dirent* entry = ::readdir(d)) {
+    const auto fd = numeric(entry->d_name);
+    if (!fd) {
+      continue;
+    }
+    const ssize_t n = ::readlinkat(dir_fd, entry->d_name, target, sizeof target);
+    if (n > 0) {
+      visit(*fd, std::string_view(target, static_cast<std::size_t>(n)), dir_fd);
+    }
+  }
+  ::closedir(d);
+  return true;
+}
+
 } // namespace
+
+std::optional<std::uint64_t> PidDir::mount_ns(std::error_code& ec) const
+{
+  const auto text = link_text(m_dir.get(), "ns/mnt", ec);
+  return text ? parse_ns_link(*text) : std::nullopt;
+}
+
+std::optional<std::uint64_t> PidDir::thread_mount_ns(pid_t tid, std::error_code& ec) const
+{
+  const auto text = link_text(m_dir.get(), "task/" + std::to_string(tid) + "/ns/mnt", ec);
+  return text ? parse_ns_link(*text) : std::nullopt;
+}
+
+long PidDir::thread_count() const
+{
+  struct stat st = {};
+  if (::fstatat(m_dir.get(), "task", &st, 0) != 0) {
+    return 0;
+  }
+  return static_cast<long>(st.st_nlink) - 2;
+}
+
+std::vector<pid_t> PidDir::thread_ids() const
+{
+  const int dir = ::openat(m_dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::vector<pid_t> tids;
+  if (dir < 0) {
+    return tids;
+  }
+  DIR* d = ::fdopendir(dir);
+  if (d == nullptr) {
+    ::close(dir);
+    return tids;
+  }
+  while (const dirent* entry = ::readdir(d)) {
+    if (auto n = numeric(entry->d_name)) {
+      tids.push_back(*n);
+    }
+  }
+  ::closedir(d);
+  return tids;
+}
+
+bool PidDir::for_each_fd(const std::function<void(int, std::string_view, int)>& visit,
+                         std::error_code& ec) const
+{
+  const int dir = ::openat(m_dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) {
+    ec.assign(errno, std::generic_category());
+    return false;
+  }
+  return visit_fds(dir, visit, ec);
+}
+
+std::optional<std::string> PidDir::read(const char* file) const
+{
+  const sys::Fd fd(::openat(m_dir.get(), file, O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return std::nullopt;
+  }
+  std::string content;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return std::nullopt;
+    }
+    if (n == 0) {
+      return content;
+    }
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+bool PidDir::chrooted() const
+{
+  std::error_code ec;
+  const auto root = link_text(m_dir.get(), "root", ec);
+  return root && *root != "/";
+}
+
+std::optional<PidDir> ProcReader::pid_dir(pid_t pid) const
+{
+  sys::Fd dir(
+      ::open((m_root + "/" + std::to_string(pid)).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) {
+    return std::nullopt;
+  }
+  return PidDir(pid, std::move(dir));
+}
 
 ProcReader::ProcReader(std::string proc_root) : m_root(std::move(proc_root))
 {}
@@ -135,25 +257,7 @@ bool ProcReader::for_each_fd(pid_t pid,
     ec.assign(errno, std::generic_category());
     return false;
   }
-  DIR* d = ::fdopendir(dir_fd);
-  if (d == nullptr) {
-    ec.assign(errno, std::generic_category());
-    ::close(dir_fd);
-    return false;
-  }
-  char target[4096];
-  while (const dirent* entry = ::readdir(d)) {
-    const auto fd = numeric(entry->d_name);
-    if (!fd) {
-      continue;
-    }
-    const ssize_t n = ::readlinkat(dir_fd, entry->d_name, target, sizeof target);
-    if (n > 0) {
-      visit(*fd, std::string_view(target, static_cast<std::size_t>(n)), dir_fd);
-    }
-  }
-  ::closedir(d);
-  return true;
+  return visit_fds(dir_fd, visit, ec);
 }
 
 sys::Fd ProcReader::open(const std::string& relative) const

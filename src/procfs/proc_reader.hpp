@@ -15,6 +15,29 @@
 
 namespace nsrun::procfs {
 
+// One /proc/PID directory, held open so that each read is a lookup relative
+// to it rather than a walk from /proc (which revalidates the pid every time).
+class PidDir
+{
+public:
+  PidDir(pid_t pid, sys::Fd dir) : m_pid(pid), m_dir(std::move(dir)) {}
+
+  [[nodiscard]] pid_t pid() const { return m_pid; }
+  std::optional<std::uint64_t> mount_ns(std::error_code& ec) const;
+  std::optional<std::uint64_t> thread_mount_ns(pid_t tid, std::error_code& ec) const;
+  // From the link count of task/ (2 + threads): one stat, no parsing.
+  [[nodiscard]] long thread_count() const;
+  [[nodiscard]] std::vector<pid_t> thread_ids() const;
+  bool for_each_fd(const std::function<void(int, std::string_view, int)>& visit,
+                   std::error_code& ec) const;
+  [[nodiscard]] std::optional<std::string> read(const char* file) const;
+  [[nodiscard]] bool chrooted() const;
+
+private:
+  pid_t m_pid;
+  sys::Fd m_dir;
+};
+
 // Reads /proc (or a fake tree at proc_root, for tests). A process vanishing
 // between two reads is normal: every method reports failure through its
 // result and an error_code, never by throwing.
@@ -27,6 +50,9 @@ public:
 
   // Numeric entries of proc_root, ascending.
   [[nodiscard]] std::vector<pid_t> pids() const;
+
+  // nullopt when the process is gone (or proc_root unreadable).
+  [[nodiscard]] std::optional<PidDir> pid_dir(pid_t pid) const;
 
   // Inode of the mount namespace of a process ("self" for the caller) or of
   // one of its threads, from the ns/mnt link text.

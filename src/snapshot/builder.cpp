@@ -10,17 +10,51 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <set>
+#include <thread>
 
 namespace nsrun::snapshot {
 namespace {
 
-bool vanished(const std::error_code& ec)
+// Runs work(i) for i in [0, count) on up to one thread per CPU. Only worth
+// it for enough items: a thread costs tens of microseconds to start.
+void parallel_for(std::size_t count, std::size_t min_per_thread,
+                  const std::function<void(std::size_t)>& work)
 {
-  return ec.value() == ENOENT || ec.value() == ESRCH;
+  const std::size_t cpus = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t workers = std::clamp<std::size_t>(count / min_per_thread, 1, cpus);
+  std::atomic<std::size_t> next{0};
+  auto run = [&] {
+    for (std::size_t i = next++; i < count; i = next++) {
+      work(i);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t w = 1; w < workers; ++w) {
+    threads.emplace_back(run);
+  }
+  run();
+  for (auto& t : threads) {
+    t.join();
+  }
 }
+
+// What one process told us, before it goes into the snapshot.
+struct ProcessScan
+{
+  pid_t pid = 0;
+  std::optional<NsId> mnt_ns;
+  std::error_code error;
+  std::vector<ThreadMember> threads;
+  std::vector<FdPin> fd_pins;
+  std::vector<DeviceOpen> device_opens;
+};
 
 class Builder
 {
@@ -37,8 +71,11 @@ public:
     } else {
       m_snapshot.host_ns = m_snapshot.caller_ns;
     }
-    for (const pid_t pid : m_proc.pids()) {
-      scan_process(pid);
+    const auto pids = m_proc.pids();
+    std::vector<ProcessScan> scans(pids.size());
+    parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
+    for (auto& scan : scans) {
+      add(std::move(scan));
     }
     read_all_mount_tables();
     return std::move(m_snapshot);
@@ -55,45 +92,36 @@ private:
     return it->second;
   }
 
-  void scan_process(pid_t pid)
+  ProcessScan scan_process(pid_t pid) const
   {
-    std::error_code ec;
-    const auto mnt = m_proc.mount_ns(std::to_string(pid), ec);
-    if (!mnt) {
-      if (ec.value() == EACCES || ec.value() == EPERM) {
-        m_snapshot.inaccessible.push_back(pid);
-      } else if (ec && !vanished(ec)) {
-        log::debug("cannot read the mount namespace of pid {}: {}", pid, ec.message());
-      }
-      return;
+    ProcessScan scan;
+    scan.pid = pid;
+    const auto dir = m_proc.pid_dir(pid);
+    if (!dir) {
+      return scan; // gone
     }
-    Process& process = m_snapshot.processes[pid];
-    process.pid = pid;
-    process.mnt_ns = *mnt;
-    ns(*mnt).members.push_back(pid);
-
+    scan.mnt_ns = dir->mount_ns(scan.error);
+    if (!scan.mnt_ns) {
+      return scan;
+    }
+    const NsId own = *scan.mnt_ns;
     // A thread can unshare its own namespace; /proc/PID/mountinfo shows only
     // the leader's, which is exactly what the grep-based scripts miss.
-    if (m_proc.thread_count(pid) > 1) {
-      for (const pid_t tid : m_proc.thread_ids(pid)) {
-        if (tid == pid) {
-          continue;
-        }
+    if (dir->thread_count() > 1) {
+      for (const pid_t tid : dir->thread_ids()) {
         std::error_code tec;
-        const auto tns = m_proc.thread_mount_ns(pid, tid, tec);
-        if (tns && *tns != *mnt) {
-          ns(*tns).threads.push_back({tid, pid, *tns});
+        const auto tns = tid == pid ? std::nullopt : dir->thread_mount_ns(tid, tec);
+        if (tns && *tns != own) {
+          scan.threads.push_back({tid, pid, *tns});
         }
       }
     }
-
     std::error_code fec;
-    m_proc.for_each_fd(
-        pid,
+    dir->for_each_fd(
         [&](int fd, std::string_view link, int dir_fd) {
           if (const auto pinned = procfs::parse_ns_link(link)) {
-            if (*pinned != *mnt) { // an fd on its own namespace keeps nothing extra alive
-              ns(*pinned).fd_pins.push_back({*pinned, pid, fd});
+            if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
+              scan.fd_pins.push_back({*pinned, pid, fd});
             }
             return;
           }
@@ -102,71 +130,139 @@ private:
             const std::string name = std::to_string(fd);
             if (::fstatat(dir_fd, name.c_str(), &st, 0) == 0 && S_ISBLK(st.st_mode) &&
                 st.st_rdev == *m_options.opened_device) {
-              m_snapshot.device_opens.push_back({pid, fd, st.st_rdev, std::string(link)});
+              scan.device_opens.push_back({pid, fd, st.st_rdev, std::string(link)});
             }
           }
         },
         fec);
+    return scan;
   }
+
+  void add(ProcessScan scan)
+  {
+    if (!scan.mnt_ns) {
+      const int err = scan.error.value();
+      if (err == EACCES || err == EPERM) {
+        m_snapshot.inaccessible.push_back(scan.pid);
+      } else if (scan.error && err != ENOENT && err != ESRCH) {
+        log::debug("cannot read the mount namespace of pid {}: {}", scan.pid, scan.error.message());
+      }
+      return;
+    }
+    Process& process = m_snapshot.processes[scan.pid];
+    process.pid = scan.pid;
+    process.mnt_ns = *scan.mnt_ns;
+    ns(*scan.mnt_ns).members.push_back(scan.pid);
+    for (const auto& t : scan.threads) {
+      ns(t.mnt_ns).threads.push_back(t);
+    }
+    for (const auto& pin : scan.fd_pins) {
+      ns(pin.pinned).fd_pins.push_back(pin);
+    }
+    for (auto& open : scan.device_opens) {
+      m_snapshot.device_opens.push_back(std::move(open));
+    }
+  }
+
+  // One namespace's table as read, before it is stored in the snapshot.
+  struct Table
+  {
+    std::vector<mountinfo::MountEntry> mounts;
+    std::string via;
+    std::uint64_t kernel_id = 0;
+    bool known = false;
+    bool complete = false;
+  };
 
   void read_all_mount_tables()
   {
     // Reading a table can reveal namespaces pinned by nsfs bind mounts in
-    // it, which are then read too.
+    // it, which are then read too: in rounds, until none is new.
     while (!m_pending.empty()) {
-      const NsId id = m_pending.front();
-      m_pending.pop_front();
-      read_mount_table(id);
+      const std::vector<NsId> round(m_pending.begin(), m_pending.end());
+      m_pending.clear();
+      std::vector<Table> tables(round.size());
+      // Reading tables is kernel work on read-locked data, and most of a
+      // scan's cost: spread it over the CPUs. The snapshot is only read
+      // meanwhile; storing happens below, on this thread.
+      parallel_for(round.size(), 2, [&](std::size_t i) { tables[i] = read_mount_table(round[i]); });
+      for (std::size_t i = 0; i < round.size(); ++i) {
+        store(round[i], std::move(tables[i]));
+      }
     }
   }
 
-  void read_mount_table(NsId id)
+  Table read_mount_table(NsId id) const
   {
-    Namespace& n = m_snapshot.namespaces.at(id);
+    const Namespace& n = m_snapshot.namespaces.at(id);
+    const auto* query = query_for(id);
+    Table table;
     const sys::Fd fd = open_namespace(m_snapshot, n, m_proc);
     if (fd) {
       if (auto kernel_id = mountinfo::namespace_kernel_id(fd.get())) {
-        n.kernel_id = *kernel_id;
+        table.kernel_id = *kernel_id;
         if (m_options.mounts == MountSource::Best) {
-          if (auto mounts = mountinfo::list_namespace_mounts(*kernel_id)) {
-            store(n, std::move(*mounts), "listmount");
-            return;
+          if (auto mounts = mountinfo::list_namespace_mounts(*kernel_id, query)) {
+            table.mounts = std::move(*mounts);
+            table.via = "listmount";
+            table.known = true;
+            table.complete = query == nullptr;
+            return table;
           }
         }
       }
     }
     // A member that is not chrooted sees every mount of its namespace.
+    std::optional<std::string> text;
     for (const pid_t pid : n.members) {
-      if (m_proc.chrooted(pid)) {
-        continue;
-      }
-      if (auto text = m_proc.read(pid, "mountinfo")) {
-        store(n, mountinfo::parse_mountinfo(*text).mounts,
-              "mountinfo of pid " + std::to_string(pid));
-        return;
-      }
-    }
-    if (fd) {
-      if (auto text = mountinfo::mountinfo_via_setns(fd.get())) {
-        store(n, mountinfo::parse_mountinfo(*text).mounts, "setns");
-        return;
+      if (!m_proc.chrooted(pid)) {
+        text = m_proc.read(pid, "mountinfo");
+        if (text) {
+          table.via = "mountinfo of pid " + std::to_string(pid);
+          break;
+        }
       }
     }
-    log::debug("cannot read the mounts of mnt:[{}]", id);
+    if (!text && fd) {
+      text = mountinfo::mountinfo_via_setns(fd.get());
+      table.via = "setns";
+    }
+    if (!text) {
+      return table;
+    }
+    table.mounts = mountinfo::parse_mountinfo(*text).mounts;
+    if (query != nullptr) {
+      table.mounts = mountinfo::select_mounts(std::move(table.mounts), *query);
+    }
+    table.known = true;
+    table.complete = query == nullptr;
+    return table;
   }
 
-  void store(Namespace& n, std::vector<mountinfo::MountEntry> mounts, std::string via)
+  // The caller's own table is always read whole: the analysis compares
+  // every other namespace with it.
+  const mountinfo::MountQuery* query_for(NsId id) const
   {
-    n.mounts = std::move(mounts);
-    n.mounts_known = true;
-    n.mounts_read_via = std::move(via);
-    const NsId here = n.id;
+    return m_options.only && id != m_snapshot.caller_ns ? &*m_options.only : nullptr;
+  }
+
+  void store(NsId id, Table table)
+  {
+    Namespace& n = m_snapshot.namespaces.at(id);
+    if (!table.known) {
+      log::debug("cannot read the mounts of mnt:[{}]", id);
+    }
+    n.kernel_id = table.kernel_id;
+    n.mounts = std::move(table.mounts);
+    n.mounts_known = table.known;
+    n.mounts_complete = table.complete;
+    n.mounts_read_via = std::move(table.via);
     for (const auto& m : n.mounts) {
       if (m.fstype != "nsfs") {
         continue;
       }
       if (const auto pinned = procfs::parse_ns_link(m.root)) {
-        ns(*pinned).nsfs_pins.push_back({*pinned, here, m.target});
+        ns(*pinned).nsfs_pins.push_back({*pinned, id, m.target});
       }
     }
   }
@@ -188,30 +284,39 @@ void add_process_details(Snapshot& snapshot, const std::vector<pid_t>& pids,
                          const std::string& proc_root)
 {
   const procfs::ProcReader proc(proc_root);
-  auto fill = [&](Process& p) {
-    if (auto stat = proc.stat(p.pid)) {
-      p.ppid = stat->ppid;
-      p.comm = stat->comm;
-      p.start_time = stat->start_time;
+  std::vector<Process*> wanted;
+  if (pids.empty()) {
+    for (auto& [pid, p] : snapshot.processes) {
+      wanted.push_back(&p);
     }
-    p.chrooted = proc.chrooted(p.pid);
-    if (auto cgroup = proc.read(p.pid, "cgroup")) {
+  } else {
+    for (const pid_t pid : pids) {
+      if (auto it = snapshot.processes.find(pid); it != snapshot.processes.end()) {
+        wanted.push_back(&it->second);
+      }
+    }
+  }
+  // Each process is its own record: safe to fill in parallel.
+  parallel_for(wanted.size(), 256, [&](std::size_t i) {
+    Process& p = *wanted[i];
+    const auto dir = proc.pid_dir(p.pid);
+    if (!dir) {
+      return;
+    }
+    if (auto stat = dir->read("stat")) {
+      if (auto fields = procfs::parse_stat(*stat)) {
+        p.ppid = fields->ppid;
+        p.comm = fields->comm;
+        p.start_time = fields->start_time;
+      }
+    }
+    p.chrooted = dir->chrooted();
+    if (auto cgroup = dir->read("cgroup")) {
       const auto owner = procfs::parse_cgroup(*cgroup);
       p.unit = owner.unit;
       p.container = owner.container;
     }
-  };
-  if (pids.empty()) {
-    for (auto& [pid, p] : snapshot.processes) {
-      fill(p);
-    }
-    return;
-  }
-  for (const pid_t pid : pids) {
-    if (auto it = snapshot.processes.find(pid); it != snapshot.processes.end()) {
-      fill(it->second);
-    }
-  }
+  });
 }
 
 } // namespace nsrun::snapshot

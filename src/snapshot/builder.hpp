@@ -1,5 +1,6 @@
 #pragma once
 
+#include "mountinfo/mount_query.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <sys/types.h>
@@ -21,6 +22,10 @@ struct BuildOptions
   MountSource mounts = MountSource::Best;
   // Record which processes have this block device open.
   std::optional<dev_t> opened_device;
+  // Read only the mounts this query selects (plus their parents and nsfs
+  // mounts) from namespaces other than the caller's, whose table is always
+  // read whole.
+  std::optional<mountinfo::MountQuery> only;
 };
 
 // Scans /proc once and reads each distinct mount namespace's mount table

@@ -73,7 +73,8 @@ struct Namespace
   std::vector<NsfsPin> nsfs_pins;
   std::vector<FdPin> fd_pins;
   bool mounts_known = false;
-  std::string mounts_read_via; // "listmount", "mountinfo of pid N", ...
+  bool mounts_complete = false; // false: only what a query selected
+  std::string mounts_read_via;  // "listmount", "mountinfo of pid N", ...
   std::vector<mountinfo::MountEntry> mounts;
 };
 

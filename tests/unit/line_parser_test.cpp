@@ -85,6 +85,9 @@ TEST(MountinfoLine, RejectsMalformedLines)
            "36 35 98:0 / / rw - ext4",                                     // no source
            "36 35 98:z / / rw - ext4 /dev/root rw",                        // bad minor
            "-1 35 98:0 / / rw - ext4 /dev/root rw",                        // negative
+           "61 22 7:3 /  rw - ext4 /dev/loop3 rw",                         // empty target
+           "61 22 7:3 / /x rw  shared:1 - ext4 /dev/loop3 rw",             // empty optional
+           "22 1 8:2 /  8:2 / nfs41 - et4 /d - d",                         // found by fuzzing
        }) {
     EXPECT_FALSE(parse_line(bad)) << bad;
   }
