@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -178,42 +179,54 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
       api::kStatmountMntRoot | api::kStatmountMntPoint | api::kStatmountFsType |
       api::kStatmountMntOpts | api::kStatmountFsSubtype | api::kStatmountSbSource;
   StatmountBuffer buffer;
-  if (query != nullptr) {
-    // First pass: decide from the fixed part (device, filesystem magic) and
-    // at most the one string the query compares.
-    const std::uint64_t cheap = api::kStatmountSbBasic | api::kStatmountMntBasic |
-                                (query->needs_source() ? api::kStatmountSbSource : 0) |
-                                (query->needs_target() ? api::kStatmountMntPoint : 0);
-    std::set<std::uint64_t> wanted;
-    for (const auto id : ids) {
-      if (!buffer.fill(id, kernel_id, cheap)) {
-        continue;
-      }
-      if (!query->needs_source() && query->needs_source_of(buffer.header().sb_magic) &&
-          !buffer.fill(id, kernel_id, cheap | api::kStatmountSbSource)) {
-        continue;
-      }
-      const auto& sm = buffer.header();
-      if (sm.sb_magic == static_cast<std::uint64_t>(api::kNsfsMagic) ||
-          query->matches(entry_from(buffer))) {
-        wanted.insert(sm.mnt_id);
-        wanted.insert(sm.mnt_parent_id);
-      }
-    }
-    std::vector<std::uint64_t> selected;
-    for (const auto id : ids) {
-      if (wanted.count(id) != 0) {
-        selected.push_back(id);
-      }
-    }
-    ids.swap(selected);
-  }
   std::vector<MountEntry> mounts;
-  mounts.reserve(ids.size());
+  if (query == nullptr) {
+    mounts.reserve(ids.size());
+    for (const auto id : ids) {
+      // A mount unmounted since listmount is simply gone (ENOENT).
+      if (buffer.fill(id, kernel_id, mask)) {
+        mounts.push_back(entry_from(buffer));
+      }
+    }
+    return mounts;
+  }
+
+  // First pass: decide from the superblock alone (device number, magic) and
+  // at most the one string the query compares; that is most of the saving.
+  const std::uint64_t cheap = api::kStatmountSbBasic |
+                              (query->needs_source() ? api::kStatmountSbSource : 0) |
+                              (query->needs_target() ? api::kStatmountMntPoint : 0);
+  std::set<std::uint64_t> wanted;
   for (const auto id : ids) {
-    // A mount unmounted since listmount is simply gone (ENOENT).
+    if (!buffer.fill(id, kernel_id, cheap)) {
+      continue;
+    }
+    if (!query->needs_source() && query->needs_source_of(buffer.header().sb_magic) &&
+        !buffer.fill(id, kernel_id, cheap | api::kStatmountSbSource)) {
+      continue;
+    }
+    if (buffer.header().sb_magic == static_cast<std::uint64_t>(api::kNsfsMagic) ||
+        query->matches(entry_from(buffer))) {
+      wanted.insert(id);
+    }
+  }
+  // Then the selected mounts whole, and their parents (for propagation).
+  std::set<std::uint64_t> parents;
+  std::map<std::uint64_t, MountEntry> selected;
+  for (const auto id : wanted) {
     if (buffer.fill(id, kernel_id, mask)) {
-      mounts.push_back(entry_from(buffer));
+      selected.emplace(id, entry_from(buffer));
+      parents.insert(buffer.header().mnt_parent_id);
+    }
+  }
+  for (const auto id : parents) {
+    if (selected.count(id) == 0 && buffer.fill(id, kernel_id, mask)) {
+      selected.emplace(id, entry_from(buffer));
+    }
+  }
+  for (const auto id : ids) {
+    if (auto it = selected.find(id); it != selected.end()) {
+      mounts.push_back(std::move(it->second));
     }
   }
   return mounts;
