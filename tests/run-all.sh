@@ -15,7 +15,7 @@ fi
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev
   util-linux mount e2fsprogs systemd tar docker.io containerd runc busybox-static
-  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db"
+  graphviz clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -2,6 +2,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "cli/holders_command.hpp"
+#include "cli/inspect_commands.hpp"
 #include "log/log.hpp"
 #include "named/naming.hpp"
 
@@ -30,6 +31,12 @@ int inspect_main(int argc, char** argv)
 
   HoldersOptions holders;
   add_holders_command(app, holders);
+  LeaksOptions leaks;
+  add_leaks_command(app, leaks);
+  TreeOptions tree;
+  add_tree_command(app, tree);
+  CheckOptions check;
+  add_check_command(app, check);
 
   try {
     app.parse(argc, argv);
@@ -58,6 +65,15 @@ int inspect_main(int argc, char** argv)
   try {
     if (app.got_subcommand("holders")) {
       return run_holders(holders, ns_dir);
+    }
+    if (app.got_subcommand("leaks")) {
+      return run_leaks(leaks);
+    }
+    if (app.got_subcommand("tree")) {
+      return run_tree(tree, ns_dir);
+    }
+    if (app.got_subcommand("check")) {
+      return run_check(check, ns_dir);
     }
   } catch (const std::exception& e) {
     log::error("{}", e.what());

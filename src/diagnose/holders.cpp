@@ -1,5 +1,7 @@
 #include "diagnose/holders.hpp"
 
+#include "diagnose/propagation.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -15,64 +17,6 @@ using snapshot::Snapshot;
 std::size_t depth(const std::string& path)
 {
   return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
-}
-
-const MountEntry* find_by_id(const Namespace& ns, std::uint64_t id)
-{
-  for (const auto& m : ns.mounts) {
-    if (m.id == id) {
-      return &m;
-    }
-  }
-  return nullptr;
-}
-
-// The top mount at path in a namespace (the last one stacked there).
-const MountEntry* top_mount_at(const Namespace& ns, const std::string& path)
-{
-  const MountEntry* top = nullptr;
-  for (const auto& m : ns.mounts) {
-    if (m.target == path) {
-      top = &m; // later entries are stacked on earlier ones
-    }
-  }
-  return top;
-}
-
-// group -> the group it is a slave of, from every mount we know.
-std::map<std::uint64_t, std::uint64_t> master_of_groups(const Snapshot& snapshot)
-{
-  std::map<std::uint64_t, std::uint64_t> masters;
-  for (const auto& [id, ns] : snapshot.namespaces) {
-    for (const auto& m : ns.mounts) {
-      if (m.propagation.shared() && m.propagation.slave()) {
-        masters[m.propagation.peer_group] = m.propagation.master;
-      }
-    }
-  }
-  return masters;
-}
-
-// Whether a mount with propagation p receives events from peer group `from`:
-// it is in that group, or a slave of it, directly or through other groups.
-bool receives_from(const mountinfo::Propagation& p, std::uint64_t from,
-                   const std::map<std::uint64_t, std::uint64_t>& masters)
-{
-  if (from == 0) {
-    return false;
-  }
-  if (p.peer_group == from) {
-    return true;
-  }
-  std::set<std::uint64_t> seen;
-  for (std::uint64_t group = p.master; group != 0 && seen.insert(group).second;) {
-    if (group == from) {
-      return true;
-    }
-    const auto it = masters.find(group);
-    group = it == masters.end() ? 0 : it->second;
-  }
-  return false;
 }
 
 } // namespace
@@ -93,8 +37,8 @@ Reach reach_from_caller(const Snapshot& snapshot, NsId in, const MountEntry& mou
   }
   // An unmount propagates from the parent of the unmounted mount to the
   // mounts at the same place under the parent's peers and slaves.
-  const MountEntry* our_parent = find_by_id(*caller, ours->parent_id);
-  const MountEntry* copy_parent = find_by_id(*copy_ns, mount.parent_id);
+  const MountEntry* our_parent = find_mount(*caller, ours->parent_id);
+  const MountEntry* copy_parent = find_mount(*copy_ns, mount.parent_id);
   if (our_parent == nullptr || copy_parent == nullptr) {
     return Reach::DoesNotReach;
   }

@@ -1,0 +1,112 @@
+#include "diagnose/check.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <utility>
+
+namespace nsrun::diagnose {
+namespace {
+
+using mountinfo::MountEntry;
+using snapshot::NsId;
+
+// The daemon's namespace and every namespace created from it (containers of
+// a container engine, for instance), which may rightly share its mounts.
+std::set<NsId> family_of(const Tree& tree, NsId root)
+{
+  std::set<NsId> family{root};
+  std::vector<NsId> todo{root};
+  while (!todo.empty()) {
+    const NsId id = todo.back();
+    todo.pop_back();
+    if (const auto it = tree.nodes.find(id); it != tree.nodes.end()) {
+      for (const NsId child : it->second.children) {
+        if (family.insert(child).second) {
+          todo.push_back(child);
+        }
+      }
+    }
+  }
+  return family;
+}
+
+// A filesystem view: the same superblock (device number) and the same root
+// inside it. Copies of one mount share it.
+std::pair<std::string, std::string> view_of(const MountEntry& m)
+{
+  return {fmt::format("{}:{}", m.major, m.minor), m.root};
+}
+
+} // namespace
+
+CheckResult check_isolation(const snapshot::Snapshot& snapshot, const Tree& tree, NsId daemon_ns,
+                            const std::string& subject)
+{
+  CheckResult result;
+  result.daemon_ns = daemon_ns;
+  result.own_namespace = daemon_ns != snapshot.host_ns && daemon_ns != snapshot.caller_ns;
+  const auto* ns = snapshot.find(daemon_ns);
+  const auto* host = snapshot.find(snapshot.host_ns);
+  const auto masters = master_of_groups(snapshot);
+  if (ns != nullptr) {
+    result.relation = host_relation(snapshot, *ns, masters);
+    if (const auto* root = root_mount(*ns)) {
+      result.root = root->propagation;
+    }
+  }
+  if (ns != nullptr && host != nullptr && result.own_namespace) {
+    // Its own mounts: views the host does not have.
+    std::set<std::pair<std::string, std::string>> host_views;
+    for (const auto& m : host->mounts) {
+      host_views.insert(view_of(m));
+    }
+    const auto family = family_of(tree, daemon_ns);
+    for (const auto& m : ns->mounts) {
+      if (m.fstype == "nsfs" || host_views.count(view_of(m)) != 0) {
+        continue;
+      }
+      EscapedMount escaped{m, {}};
+      for (const auto& [id, other] : snapshot.namespaces) {
+        if (family.count(id) != 0) {
+          continue;
+        }
+        for (const auto& o : other.mounts) {
+          if (view_of(o) == view_of(m)) {
+            escaped.seen_in.push_back(id);
+            break;
+          }
+        }
+      }
+      if (!escaped.seen_in.empty()) {
+        result.escaped.push_back(std::move(escaped));
+      }
+    }
+  }
+
+  if (daemon_ns == snapshot.host_ns) {
+    result.advice = fmt::format("{} runs in the host's mount namespace: it was started without "
+                                "nsrun; add `nsrun --` in front of it (ExecStart=/usr/bin/nsrun "
+                                "-- ...)",
+                                subject);
+  } else if (daemon_ns == snapshot.caller_ns) {
+    result.advice = fmt::format("{} shares your mount namespace; run the check from the host "
+                                "namespace",
+                                subject);
+  } else if (result.relation == HostRelation::Shared) {
+    result.advice = fmt::format("{} has its own namespace, but it shares peer groups with the "
+                                "host, so its mounts reach the host: restart it under nsrun "
+                                "(slave or private)",
+                                subject);
+  } else if (result.relation == HostRelation::Unknown) {
+    result.advice = "its mounts could not be read (not root?)";
+  } else if (!result.escaped.empty()) {
+    result.advice = fmt::format("{} of its mounts {} also in other namespaces (copied before it "
+                                "was isolated, or by a process that unshared from it); `nsrun "
+                                "holders` on each shows who holds them",
+                                result.escaped.size(), result.escaped.size() == 1 ? "is" : "are");
+  }
+  return result;
+}
+
+} // namespace nsrun::diagnose

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "diagnose/propagation.hpp"
+#include "snapshot/snapshot.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nsrun::diagnose {
+
+// Whether a mount stands for storage outside the kernel (a block device, or
+// a network share) rather than a namespace-local filesystem (tmpfs, proc,
+// overlay...). Only those can be "leaked" in the sense of the EBUSY bug.
+[[nodiscard]] bool is_external(const mountinfo::MountEntry& mount);
+
+// A mount in a namespace other than the host's that keeps storage busy after
+// the host let go of it: its device (or network source) is not mounted in
+// the host namespace any more, and the namespace does not follow the host's
+// mount events at that place (a private copy). A daemon run with -p private
+// that mounts its own devices looks the same; slave namespaces do not.
+[[nodiscard]] bool is_leaked(const snapshot::Snapshot& snapshot, const snapshot::Namespace& ns,
+                             const mountinfo::MountEntry& mount, const MasterMap& masters);
+
+struct LeakedCopy
+{
+  snapshot::NsId ns = 0;
+  mountinfo::MountEntry mount;
+};
+
+// Leaked copies of one device or source, across namespaces.
+struct LeakGroup
+{
+  std::string key;    // "7:3" or the network source
+  std::string source; // as mountinfo shows it
+  std::string fstype;
+  std::vector<LeakedCopy> copies;
+};
+
+// Every leak, grouped by device; with `under`, only mounts at or below that
+// path. Groups and copies come in a stable order.
+[[nodiscard]] std::vector<LeakGroup> find_leaks(const snapshot::Snapshot& snapshot,
+                                                const std::optional<std::string>& under);
+
+[[nodiscard]] bool path_is_under(const std::string& path, const std::string& dir);
+
+} // namespace nsrun::diagnose

@@ -1,0 +1,285 @@
+#include "report/tree_report.hpp"
+
+#include "report/describe.hpp"
+#include "report/json.hpp"
+#include "report/text.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <vector>
+
+namespace nsrun::report {
+namespace {
+
+using diagnose::Tree;
+using diagnose::TreeNode;
+using snapshot::NsId;
+
+std::string plural(std::size_t n, const char* one, const char* many)
+{
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+std::string creator_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
+{
+  if (!node.creator) {
+    return "no process";
+  }
+  return short_process(snapshot, *node.creator);
+}
+
+std::string pin_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
+{
+  std::vector<std::string> pins;
+  const auto* ns = snapshot.find(node.ns);
+  if (ns != nullptr) {
+    for (const auto& pin : ns->nsfs_pins) {
+      pins.push_back("file " + printable(pin.target));
+    }
+    for (const auto& pin : ns->fd_pins) {
+      pins.push_back(fmt::format("fd {} of pid {}", pin.fd, pin.pid));
+    }
+    if (node.threads > 0 && node.members == 0) {
+      pins.push_back(plural(node.threads, "thread", "threads"));
+    }
+  }
+  return pins.empty() ? std::string() : "pinned by " + fmt::format("{}", fmt::join(pins, ", "));
+}
+
+std::string node_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
+{
+  std::vector<std::string> parts;
+  std::string head = ns_label(node.ns);
+  if (node.name) {
+    head += " '" + printable(*node.name) + "'";
+  }
+  if (node.is_host) {
+    head += snapshot.host_is_init ? " host" : " host (the caller's; PID 1's is unreadable)";
+  } else {
+    head += " " + diagnose::relation_word(node.relation);
+  }
+  if (node.is_caller && !node.is_host) {
+    head += " (yours)";
+  }
+  parts.push_back(head);
+  if (!node.is_host) {
+    parts.push_back(creator_words(snapshot, node));
+  }
+  parts.push_back(plural(node.members, "proc", "procs") + ", " +
+                  plural(node.mounts, "mount", "mounts"));
+  if (node.leaked > 0) {
+    parts.push_back(fmt::format("{} LEAKED", node.leaked));
+  }
+  if (auto pins = pin_words(snapshot, node); !pins.empty()) {
+    parts.push_back(pins);
+  }
+  return fmt::format("{}", fmt::join(parts, " · "));
+}
+
+class TextTree
+{
+public:
+  TextTree(const snapshot::Snapshot& snapshot, const Tree& tree, std::size_t width,
+           Collapse collapse)
+      : m_snapshot(snapshot),
+        m_tree(tree),
+        m_width(width),
+        m_collapse(collapse)
+  {}
+
+  std::string render()
+  {
+    const auto& root = m_tree.nodes.at(m_tree.root);
+    line("", node_words(m_snapshot, root));
+    children(root.children, "");
+    if (!m_tree.orphans.empty()) {
+      line("", "parent unknown (no process to trace it from):");
+      children(m_tree.orphans, "");
+    }
+    return m_out;
+  }
+
+private:
+  void line(const std::string& prefix, const std::string& text)
+  {
+    m_out += fit(prefix + text, m_width) + "\n";
+  }
+
+  void children(const std::vector<NsId>& ids, const std::string& prefix)
+  {
+    // Which children to show, and which to fold into "N more like this".
+    std::map<std::string, std::vector<NsId>> groups;
+    for (const NsId id : ids) {
+      groups[diagnose::sibling_key(m_snapshot, m_tree.nodes.at(id))].push_back(id);
+    }
+    std::vector<NsId> shown;
+    std::vector<std::pair<NsId, std::size_t>> folded; // first folded id, count
+    for (const NsId id : ids) {
+      const auto& group = groups[diagnose::sibling_key(m_snapshot, m_tree.nodes.at(id))];
+      const auto position =
+          static_cast<std::size_t>(std::find(group.begin(), group.end(), id) - group.begin());
+      if (m_collapse == Collapse::None || group.size() <= 3 || position < 2) {
+        shown.push_back(id);
+      } else if (position == 2) {
+        folded.emplace_back(id, group.size() - 2);
+      }
+    }
+    const std::size_t total = shown.size() + folded.size();
+    std::size_t index = 0;
+    for (const NsId id : shown) {
+      const bool last = ++index == total;
+      const auto& node = m_tree.nodes.at(id);
+      line(prefix + (last ? "└─ " : "├─ "), node_words(m_snapshot, node));
+      children(node.children, prefix + (last ? "   " : "│  "));
+    }
+    for (const auto& [id, count] : folded) {
+      const bool last = ++index == total;
+      const auto& node = m_tree.nodes.at(id);
+      line(prefix + (last ? "└─ " : "├─ "),
+           fmt::format("… {} more like the above ({}, {}); --all shows them", count,
+                       node.creator ? printable(m_snapshot.process(*node.creator)->comm)
+                                    : std::string("no process"),
+                       diagnose::relation_word(node.relation)));
+    }
+  }
+
+  const snapshot::Snapshot& m_snapshot;
+  const Tree& m_tree;
+  std::size_t m_width;
+  Collapse m_collapse;
+  std::string m_out;
+};
+
+std::string dot_escape(const std::string& text)
+{
+  std::string out;
+  for (const char c : printable(text)) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+const char* dot_colour(const TreeNode& node)
+{
+  if (node.is_host) {
+    return "#d9d9d9";
+  }
+  switch (node.relation) {
+  case diagnose::HostRelation::Slave:
+    return "#cfe2f3";
+  case diagnose::HostRelation::Private:
+    return "#fff2cc";
+  case diagnose::HostRelation::Shared:
+    return "#f4cccc";
+  default:
+    return "#ffffff";
+  }
+}
+
+} // namespace
+
+std::string fit(const std::string& line, std::size_t width)
+{
+  // Count code points: every character we print is one column wide.
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) {
+      if (++columns > width) {
+        // Cut before this character and make room for the ellipsis.
+        std::size_t cut = i;
+        do {
+          --cut;
+        } while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80);
+        return line.substr(0, cut) + "…";
+      }
+    }
+  }
+  return line;
+}
+
+std::string tree_text(const snapshot::Snapshot& snapshot, const Tree& tree, std::size_t width,
+                      Collapse collapse)
+{
+  return TextTree(snapshot, tree, width, collapse).render();
+}
+
+nlohmann::json tree_json(const snapshot::Snapshot& snapshot, const Tree& tree)
+{
+  nlohmann::json j;
+  j["host_namespace"] = tree.root;
+  j["host_is_pid1"] = snapshot.host_is_init;
+  j["caller_namespace"] = snapshot.caller_ns;
+  j["inaccessible_pids"] = snapshot.inaccessible;
+  j["namespaces"] = nlohmann::json::array();
+  for (const auto& [id, node] : tree.nodes) {
+    const auto* ns = snapshot.find(id);
+    nlohmann::json n;
+    n["id"] = id;
+    n["kernel_id"] = ns->kernel_id;
+    n["parent"] = node.parent ? nlohmann::json(*node.parent) : nlohmann::json(nullptr);
+    n["parent_known"] = node.parent.has_value() || node.is_host;
+    n["name"] = node.name ? nlohmann::json(*node.name) : nlohmann::json(nullptr);
+    n["host"] = node.is_host;
+    n["yours"] = node.is_caller;
+    n["relation"] = diagnose::relation_word(node.relation);
+    n["creator"] = node.creator ? process_json(snapshot, *node.creator) : nlohmann::json(nullptr);
+    n["members"] = node.members;
+    n["mounts"] = node.mounts;
+    n["leaked_mounts"] = node.leaked;
+    n["kept_alive_by"] = keepers_json(snapshot, *ns);
+    n["children"] = node.children;
+    j["namespaces"].push_back(n);
+  }
+  return j;
+}
+
+std::string tree_dot(const snapshot::Snapshot& snapshot, const Tree& tree)
+{
+  std::string out = "digraph nsrun {\n"
+                    "  rankdir=LR;\n"
+                    "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "
+                    "fontsize=10];\n"
+                    "  edge [color=\"#666666\"];\n";
+  for (const auto& [id, node] : tree.nodes) {
+    std::string label = ns_label(id);
+    if (node.name) {
+      label += "\\n'" + dot_escape(*node.name) + "'";
+    }
+    label += "\\n" + (node.is_host ? std::string("host") : diagnose::relation_word(node.relation));
+    if (node.creator) {
+      label += "\\n" + dot_escape(short_process(snapshot, *node.creator));
+    }
+    label += "\\n" + plural(node.members, "proc", "procs") + ", " +
+             plural(node.mounts, "mount", "mounts");
+    if (node.members == 0) {
+      if (const auto pins = pin_words(snapshot, node); !pins.empty()) {
+        label += "\\n" + dot_escape(pins);
+      }
+    }
+    if (node.leaked > 0) {
+      label += fmt::format("\\n{} leaked", node.leaked);
+    }
+    out += fmt::format("  \"{}\" [label=\"{}\", fillcolor=\"{}\"{}];\n", id, label,
+                       dot_colour(node), node.leaked > 0 ? ", color=red, penwidth=2" : "");
+  }
+  for (const auto& [id, node] : tree.nodes) {
+    for (const NsId child : node.children) {
+      out += fmt::format("  \"{}\" -> \"{}\";\n", id, child);
+    }
+  }
+  if (!tree.orphans.empty()) {
+    out += "  subgraph cluster_unknown {\n    label=\"parent unknown\";\n    style=dashed;\n";
+    for (const NsId id : tree.orphans) {
+      out += fmt::format("    \"{}\";\n", id);
+    }
+    out += "  }\n";
+  }
+  out += "}\n";
+  return out;
+}
+
+} // namespace nsrun::report

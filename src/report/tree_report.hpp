@@ -1,0 +1,31 @@
+#pragma once
+
+#include "diagnose/tree.hpp"
+#include "snapshot/snapshot.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace nsrun::report {
+
+enum class Collapse { Similar, None };
+
+// The tree as text, one namespace per line, no line wider than `width`
+// columns. With Collapse::Similar, more than three siblings that look alike
+// (same creator command, relation and pinning) show as two and a summary.
+[[nodiscard]] std::string tree_text(const snapshot::Snapshot& snapshot, const diagnose::Tree& tree,
+                                    std::size_t width, Collapse collapse);
+
+[[nodiscard]] nlohmann::json tree_json(const snapshot::Snapshot& snapshot,
+                                       const diagnose::Tree& tree);
+
+// Graphviz: `nsrun tree --dot | dot -Tsvg > tree.svg`.
+[[nodiscard]] std::string tree_dot(const snapshot::Snapshot& snapshot, const diagnose::Tree& tree);
+
+// Cuts a line to `width` display columns (UTF-8 aware), ending it with an
+// ellipsis when it had to cut.
+[[nodiscard]] std::string fit(const std::string& line, std::size_t width);
+
+} // namespace nsrun::report
