@@ -25,6 +25,7 @@ namespace {
 
 constexpr const char* kHelp = R"(Usage: nsrun [OPTIONS] [--] COMMAND [ARGS...]
        nsrun release [--ns-dir DIR] NAME
+       nsrun holders|leaks|tree|check ...
 
 Run COMMAND (typically a daemon) in its own mount namespace, so that the
 mounts it makes never reach the host's namespace and no unrelated process
@@ -76,6 +77,16 @@ Subcommands (the first argument; after -- it is always a COMMAND):
                           which mount namespaces hold a device or mount, what
                           keeps them alive, and (--detach) free it there.
                           Exit status: 0 held, 1 not held, 2 error.
+  leaks [--under PATH] [--json]
+                          mounts of devices or shares the host no longer has
+                          mounted, still held in other namespaces.
+                          Exit status: 0 none, 1 leaks, 2 error.
+  tree [--all] [--json | --dot]
+                          every mount namespace, who created it, what keeps
+                          it alive, how it relates to the host.
+  check (--pid PID | --pidfile FILE | --name NAME [--ns-dir DIR]) [--json]
+                          is this daemon isolated? Exit status: 0 isolated,
+                          1 not isolated, 2 error.
   See 'nsrun SUBCOMMAND --help' for each.
 
 Exit status:

@@ -33,9 +33,8 @@ std::string leaks_text(const snapshot::Snapshot& snapshot,
       in.insert(copy.ns);
       namespaces.insert(copy.ns);
     }
-    out += fmt::format("{} {} ({}): no longer mounted in the host namespace, still held in {} "
-                       "namespace{}\n",
-                       group.key, printable(group.source), printable(group.fstype), in.size(),
+    out += fmt::format("{} {} ({}): gone from the host, still held in {} namespace{}\n", group.key,
+                       printable(group.source), printable(group.fstype), in.size(),
                        in.size() == 1 ? "" : "s");
     for (const auto& copy : group.copies) {
       const auto* ns = snapshot.find(copy.ns);

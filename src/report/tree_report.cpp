@@ -35,7 +35,12 @@ std::string pin_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
   const auto* ns = snapshot.find(node.ns);
   if (ns != nullptr) {
     for (const auto& pin : ns->nsfs_pins) {
-      pins.push_back("file " + printable(pin.target));
+      // The file that gives an nsrun namespace its name goes without saying.
+      if (!node.name || pin.target.size() < node.name->size() ||
+          pin.target.compare(pin.target.size() - node.name->size(), node.name->size(),
+                             *node.name) != 0) {
+        pins.push_back("file " + printable(pin.target));
+      }
     }
     for (const auto& pin : ns->fd_pins) {
       pins.push_back(fmt::format("fd {} of pid {}", pin.fd, pin.pid));

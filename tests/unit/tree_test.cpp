@@ -234,8 +234,7 @@ TEST(TreeText, GoldenWithFolding)
             "│  └─ … 3 more like the above (nginx, private); --all shows them\n"
             "└─ mnt:[300] private · pid 4242 sleep · 1 proc, 3 mounts · 2 LEAKED\n"
             "parent unknown (no process to trace it from):\n"
-            "└─ mnt:[500] 'web' slave · no process · 0 procs, 1 mount · pinned by file "
-            "/run/nsrun/web\n");
+            "└─ mnt:[500] 'web' slave · no process · 0 procs, 1 mount\n");
   const auto all = report::tree_text(s, tree, 200, report::Collapse::None);
   EXPECT_NE(all.find("mnt:[604]"), std::string::npos);
 }
