@@ -195,7 +195,10 @@ void run_scenario(Isolation isolation)
 std::string scenario_report(Isolation isolation)
 {
   const auto host = in_fake_host([isolation] { run_scenario(isolation); },
-                                 {.pid_namespace = true, .timeout = std::chrono::seconds(240)});
+                                 {.pid_namespace = true,
+                                  .network_namespace = true,
+                                  .cgroup_namespace = true,
+                                  .timeout = std::chrono::seconds(240)});
   EXPECT_TRUE(host.ok()) << host.report;
   return host.report;
 }

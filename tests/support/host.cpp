@@ -3,11 +3,15 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 namespace nsrun::test {
 namespace {
@@ -32,6 +37,57 @@ void write_report(const std::string& text)
 // Forks the first process of the new PID namespace and waits for it; only
 // that process returns. Its death makes the kernel kill every process left
 // in the namespace.
+// Where the machine's cgroup v2 hierarchy is: the unified mount of a hybrid
+// setup, or /sys/fs/cgroup itself.
+std::string cgroup2_root()
+{
+  for (const char* candidate : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    if (::access((std::string(candidate) + "/cgroup.procs").c_str(), F_OK) == 0 &&
+        ::access((std::string(candidate) + "/cgroup.controllers").c_str(), F_OK) == 0) {
+      return candidate;
+    }
+  }
+  return {};
+}
+
+// Removes a cgroup directory and everything below it, deepest first; the
+// processes in it must be gone (they may take a moment to be reaped).
+void remove_cgroup_tree(const std::string& root)
+{
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const auto listing = run({"find", root, "-depth", "-type", "d"});
+    bool removed_all = true;
+    std::size_t start = 0;
+    while (start < listing.out.size()) {
+      const auto end = listing.out.find('\n', start);
+      const auto dir = listing.out.substr(start, end - start);
+      if (!dir.empty() && ::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
+        removed_all = false;
+      }
+      start = end == std::string::npos ? listing.out.size() : end + 1;
+    }
+    if (removed_all) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void bring_up_loopback()
+{
+  const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (sock < 0 || ::ioctl(sock, SIOCGIFFLAGS, &request) != 0) {
+    fail("cannot read the flags of lo");
+  }
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+  if (::ioctl(sock, SIOCSIFFLAGS, &request) != 0) {
+    fail("cannot bring lo up");
+  }
+  ::close(sock);
+}
+
 void become_pid_one()
 {
   const pid_t pid = ::fork();
@@ -87,6 +143,16 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
   }
   const std::string scratch = scratch_template;
 
+  std::string cgroup;
+  if (options.cgroup_namespace) {
+    static int counter = 0;
+    cgroup = cgroup2_root() + "/nsrun-test-" + std::to_string(::getpid()) + "-" +
+             std::to_string(++counter);
+    if (cgroup.size() < 20 || ::mkdir(cgroup.c_str(), 0755) != 0) {
+      throw std::runtime_error("cannot create a test cgroup (is cgroup v2 mounted?)");
+    }
+  }
+
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe2 failed");
@@ -104,8 +170,19 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
     if (::getppid() != parent) {
       ::_exit(1);
     }
+    if (!cgroup.empty()) {
+      const std::string self = std::to_string(::getpid());
+      const int procs = ::open((cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || ::write(procs, self.data(), self.size()) < 0) {
+        fail("cannot join the test cgroup");
+      }
+      ::close(procs);
+    }
     // Private before any mount: nothing below may reach the real machine.
-    if (::unshare(CLONE_NEWNS | (options.pid_namespace ? CLONE_NEWPID : 0)) != 0) {
+    const int flags = CLONE_NEWNS | (options.pid_namespace ? CLONE_NEWPID : 0) |
+                      (options.network_namespace ? CLONE_NEWNET : 0) |
+                      (options.cgroup_namespace ? CLONE_NEWCGROUP : 0);
+    if (::unshare(flags) != 0) {
       fail(std::string("unshare: ") + std::strerror(errno));
     }
     if (options.pid_namespace) {
@@ -117,6 +194,13 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
     if (options.pid_namespace &&
         ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
       fail(std::string("mount /proc: ") + std::strerror(errno));
+    }
+    if (options.cgroup_namespace && ::mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
+                                            MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      fail(std::string("mount cgroup2: ") + std::strerror(errno));
+    }
+    if (options.network_namespace) {
+      bring_up_loopback();
     }
     if (::mount("tmpfs", scratch.c_str(), "tmpfs", 0, "mode=0755") != 0) {
       fail(std::string("mount scratch tmpfs: ") + std::strerror(errno));
@@ -167,6 +251,9 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
     result.status = *status;
   }
   ::rmdir(scratch.c_str());
+  if (!cgroup.empty()) {
+    remove_cgroup_tree(cgroup);
+  }
   return result;
 }
 

@@ -16,6 +16,13 @@ struct HostOptions
   // Also a new PID namespace with its own /proc: when the body ends, the
   // kernel kills whatever it started, daemons that double-fork included.
   bool pid_namespace = false;
+  // Also a new network namespace (loopback up): daemons that touch network
+  // settings (dockerd) touch only its own.
+  bool network_namespace = false;
+  // Also a cgroup namespace rooted in a fresh cgroup v2 directory, with
+  // cgroup2 mounted on /sys/fs/cgroup: whatever cgroups the body's daemons
+  // create are removed with that directory afterwards.
+  bool cgroup_namespace = false;
   std::chrono::seconds timeout{120};
 };
 
