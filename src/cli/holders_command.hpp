@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace CLI {
+namespace CLI { // NOLINT(readability-identifier-naming): CLI11 names it
 class App;
 }
 

@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-namespace CLI {
+namespace CLI { // NOLINT(readability-identifier-naming): CLI11 names it
 class App;
 }
 

@@ -87,6 +87,7 @@ std::vector<LeakGroup> find_leaks(const snapshot::Snapshot& snapshot,
     }
   }
   std::vector<LeakGroup> out;
+  out.reserve(groups.size());
   for (auto& [key, group] : groups) {
     out.push_back(std::move(group));
   }

@@ -67,12 +67,11 @@ bool read_all(int fd, void* data, std::size_t size)
   for (const auto& m : step.mounts) {
     Record r{0, 0};
     struct statx sx = {};
-    if (::statx(AT_FDCWD, m.target.c_str(), AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID,
-                &sx) != 0) {
-      r.err = errno;
-    } else if ((sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != m.id) {
+    const int looked = ::statx(AT_FDCWD, m.target.c_str(), AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
+                               STATX_MNT_ID, &sx);
+    if (looked == 0 && (sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != m.id) {
       r.err = EEXIST; // something else is mounted on top now
-    } else if (::umount2(m.target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
+    } else if (looked != 0 || ::umount2(m.target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
       r.err = errno;
     } else {
       r.detached = 1;

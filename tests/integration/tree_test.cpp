@@ -255,6 +255,7 @@ TEST(Tree, HundredsOfNamespacesFitEightyColumnsAndFold)
   const auto host = in_fake_host(
       [] {
         std::vector<Process> sleepers;
+        sleepers.reserve(200);
         for (int i = 0; i < 200; ++i) {
           sleepers.push_back(spawn({"unshare", "-m", "sleep", "1000"}));
         }
