@@ -14,8 +14,9 @@ fi
 # Build dependencies, then what the tests drive for real.
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev
-  util-linux mount e2fsprogs systemd tar docker.io containerd runc busybox-static
-  graphviz clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db"
+  util-linux mount e2fsprogs procps systemd sysvinit-utils tar docker.io containerd runc
+  busybox-static graphviz dpkg-dev
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db shellcheck"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -30,7 +31,10 @@ fi
 jobs=$(nproc)
 
 echo "== build (warnings are errors)"
-cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DNSRUN_REQUIRE_LINT=ON
+# Installed under /usr, as the package is: the templates, the install tests
+# and the .deb all use that prefix.
+cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DNSRUN_REQUIRE_LINT=ON \
+  -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
 echo "== tests"

@@ -35,7 +35,7 @@ int number(const char* text)
 int usage()
 {
   std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep|"
-             "thread-unshare|hold-fd PATH\n",
+             "thread-unshare|hold-fd PATH|daemon MOUNTPOINT STATUSFILE|connect SOCKET\n",
              stderr);
   return 64;
 }
@@ -169,6 +169,50 @@ int hold_fd(const char* path)
   }
 }
 
+// A daemon for init-system tests: checks socket activation when it is used,
+// mounts a tmpfs at mountpoint, records what it saw in status_file, tells
+// systemd it is ready, then waits to be stopped.
+int daemon(const char* mountpoint, const char* status_file)
+{
+  std::string listen = "none";
+  if (std::getenv("LISTEN_FDS") != nullptr) {
+    std::fflush(stdout);
+    const int saved = ::dup(1);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1); // check_listen() reports on stdout
+    listen = check_listen() == 0 ? "ok" : "bad";
+    ::dup2(saved, 1);
+  }
+  ::mkdir(mountpoint, 0755);
+  const bool mounted = ::mount("probe-daemon", mountpoint, "tmpfs", 0, nullptr) == 0;
+  if (FILE* f = std::fopen(status_file, "w")) {
+    std::fprintf(f, "pid=%d listen=%s mount=%s\n", ::getpid(), listen.c_str(),
+                 mounted ? "ok" : "failed");
+    std::fclose(f);
+  }
+  if (std::getenv("NOTIFY_SOCKET") != nullptr && notify_ready() != 0) {
+    return 1;
+  }
+  for (;;) {
+    ::pause();
+  }
+}
+
+// Connects to a unix stream socket and closes it (to trigger activation).
+int connect_to(const char* path)
+{
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror(path);
+    return 1;
+  }
+  ::close(fd);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -211,6 +255,10 @@ int main(int argc, char** argv)
     return thread_unshare();
   } else if (verb == "hold-fd" && argc > 2) {
     return hold_fd(argv[2]);
+  } else if (verb == "daemon" && argc > 3) {
+    return daemon(argv[2], argv[3]);
+  } else if (verb == "connect" && argc > 2) {
+    return connect_to(argv[2]);
   } else if (verb == "sleep") {
     for (;;) {
       ::pause();
