@@ -51,6 +51,7 @@ ctest --test-dir build-asan -j"$jobs" --output-on-failure
 
 echo "== benchmark smoke run (small; the README has full-size figures)"
 RUNS=1 tests/bench/holders-bench.sh build 100 5 50
+RUNS=20 tests/bench/launch-bench.sh build
 
 echo "== fuzzing the parsers briefly (libFuzzer)"
 CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON

@@ -2,8 +2,9 @@
  *
  *   launch-timer [-n RUNS] [-m MOUNTS] LABEL 'COMMAND ARGS' [LABEL 'COMMAND ARGS']...
  *
- * Each round starts every command once, in turn (so that drift in CPU speed
- * hits all alike), with posix_spawn and waitpid, and records the wall time
+ * Each round starts every command once, in turn and in a rotating order (so
+ * that drift in CPU speed and the cost of following another command hit all
+ * alike), with posix_spawn and waitpid, and records the wall time
  * from spawn to reaped. The first command is the reference: the report gives
  * each command's median, 10th and 90th percentile in microseconds and its
  * median divided by the reference's. Commands are split on spaces.
@@ -130,7 +131,10 @@ int main(int argc, char** argv)
   }
 
   for (int round = -runs / 20 - 1; round < runs; ++round) { /* the first rounds warm up */
-    for (int i = 0; i < count; ++i) {
+    for (int k = 0; k < count; ++k) {
+      /* The order rotates every round: whichever command runs right after
+       * another pays for its cache and scheduler leftovers. */
+      const int i = (k + (round < 0 ? 0 : round)) % count;
       pid_t pid = 0;
       int status = 0;
       const double start = now_us();
