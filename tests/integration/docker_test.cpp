@@ -51,18 +51,6 @@ std::vector<std::string> docker(const Paths& p, std::vector<std::string> args)
   return args;
 }
 
-bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout)
-{
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 void stop(Process& daemon, const std::string& what)
 {
   ::kill(daemon.pid(), SIGTERM);

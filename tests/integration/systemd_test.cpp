@@ -59,18 +59,6 @@ bool has_mount(const SystemRoot& sys, const std::string& pid, const std::string&
          0;
 }
 
-bool wait_for(const std::function<bool()>& ready, std::chrono::seconds timeout)
-{
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 class Systemd : public ::testing::Test
 {
 protected:
@@ -133,8 +121,8 @@ TEST_F(Systemd, SocketActivationReachesTheDaemonThroughNsrun)
 
   const auto connected = sys.run({probe_binary(), "connect", "/run/probe.sock"});
   ASSERT_EQ(connected.exit_code(), 0) << connected.describe();
-  ASSERT_TRUE(wait_for([&] { return show(sys, "probe.service", "ActiveState") == "active"; },
-                       std::chrono::seconds(30)))
+  ASSERT_TRUE(wait_until([&] { return show(sys, "probe.service", "ActiveState") == "active"; },
+                         std::chrono::seconds(30)))
       << sys.run({"journalctl", "--no-pager", "-n", "30"}).out;
   const auto main_pid = show(sys, "probe.service", "MainPID");
   // LISTEN_PID names the daemon and fd 3 is the listening socket.

@@ -35,14 +35,14 @@ bool has_mount(const SystemRoot& sys, const std::string& pid, const std::string&
 // The daemon's status line once it has written it.
 std::string wait_for_status(const SystemRoot& sys)
 {
-  for (int i = 0; i < 600; ++i) {
-    const auto status = sys.read("/run/probe.status");
-    if (!status.empty() && status.back() == '\n') {
-      return first_line(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return "";
+  std::string status;
+  wait_until(
+      [&] {
+        status = sys.read("/run/probe.status");
+        return !status.empty() && status.back() == '\n';
+      },
+      std::chrono::seconds(10));
+  return first_line(status);
 }
 
 TEST(DebianInitScript, StartStatusSecondStartAndStopWithStartStopDaemon)
@@ -79,12 +79,12 @@ TEST(DebianInitScript, StartStatusSecondStartAndStopWithStartStopDaemon)
   const auto stopped = sys.run({kScript, "stop"});
   EXPECT_EQ(stopped.exit_code(), 0) << stopped.describe();
   // Gone once PID 1 has reaped it.
-  bool gone = false;
-  for (int i = 0; i < 200 && !gone; ++i) {
-    gone = sys.run({"kill", "-0", pid}).exit_code() != 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(gone) << "the daemon is still running";
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return sys.run({"kill", "-0", pid}).exit_code() != 0;
+      },
+      std::chrono::seconds(5)))
+      << "the daemon is still running";
   EXPECT_TRUE(sys.read(kPidfile).empty()) << "the pidfile is left";
   EXPECT_EQ(sys.run({kScript, "status"}).exit_code(), 3) << "LSB: 3 is not running";
 }

@@ -1,5 +1,6 @@
 #include "support/host.hpp"
 
+#include "support/cgroup.hpp"
 #include "support/process.hpp"
 
 #include <fcntl.h>
@@ -37,42 +38,6 @@ void write_report(const std::string& text)
 // Forks the first process of the new PID namespace and waits for it; only
 // that process returns. Its death makes the kernel kill every process left
 // in the namespace.
-// Where the machine's cgroup v2 hierarchy is: the unified mount of a hybrid
-// setup, or /sys/fs/cgroup itself.
-std::string cgroup2_root()
-{
-  for (const char* candidate : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
-    if (::access((std::string(candidate) + "/cgroup.procs").c_str(), F_OK) == 0 &&
-        ::access((std::string(candidate) + "/cgroup.controllers").c_str(), F_OK) == 0) {
-      return candidate;
-    }
-  }
-  return {};
-}
-
-// Removes a cgroup directory and everything below it, deepest first; the
-// processes in it must be gone (they may take a moment to be reaped).
-void remove_cgroup_tree(const std::string& root)
-{
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    const auto listing = run({"find", root, "-depth", "-type", "d"});
-    bool removed_all = true;
-    std::size_t start = 0;
-    while (start < listing.out.size()) {
-      const auto end = listing.out.find('\n', start);
-      const auto dir = listing.out.substr(start, end - start);
-      if (!dir.empty() && ::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
-        removed_all = false;
-      }
-      start = end == std::string::npos ? listing.out.size() : end + 1;
-    }
-    if (removed_all) {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
 void bring_up_loopback()
 {
   const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -272,6 +272,18 @@ ino_t mount_ns_inode(const std::string& pid)
   return st.st_ino;
 }
 
+bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout)
+{
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ready();
+}
+
 std::optional<std::string> read_file(const std::string& path)
 {
   std::ifstream in(path, std::ios::binary);

@@ -78,6 +78,10 @@ std::vector<std::string> current_environment();
 // Inode of /proc/PID/ns/mnt ("self" by default); 0 when unreadable.
 ino_t mount_ns_inode(const std::string& pid = "self");
 
+// Polls ready() every 50 ms until it is true (returns true) or timeout has
+// passed (returns false).
+bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout);
+
 // Reads a whole file; empty optional when it cannot be opened.
 std::optional<std::string> read_file(const std::string& path);
 

@@ -1,5 +1,7 @@
 #include "support/system_root.hpp"
 
+#include "support/cgroup.hpp"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -157,16 +159,6 @@ void on_child(int /*signal*/)
   die(50);
 }
 
-std::string cgroup2_root()
-{
-  for (const char* candidate : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
-    if (::access((std::string(candidate) + "/cgroup.controllers").c_str(), F_OK) == 0) {
-      return candidate;
-    }
-  }
-  throw std::runtime_error("no cgroup v2 hierarchy on this machine");
-}
-
 } // namespace
 
 SystemRoot::SystemRoot(const SystemRootOptions& options)
@@ -176,7 +168,11 @@ SystemRoot::SystemRoot(const SystemRootOptions& options)
     throw std::runtime_error("mkdtemp failed");
   }
   m_scratch = scratch;
-  m_cgroup = cgroup2_root() + "/nsrun-system-" + std::to_string(::getpid()) + "-" +
+  const auto cgroups = cgroup2_root();
+  if (cgroups.empty()) {
+    throw std::runtime_error("no cgroup v2 hierarchy on this machine");
+  }
+  m_cgroup = cgroups + "/nsrun-system-" + std::to_string(::getpid()) + "-" +
              m_scratch.substr(m_scratch.size() - 6);
   if (::mkdir(m_cgroup.c_str(), 0755) != 0) {
     throw std::runtime_error("cannot create cgroup " + m_cgroup);
@@ -246,23 +242,7 @@ SystemRoot::~SystemRoot()
   }
   m_launcher.wait(std::chrono::seconds(10));
   m_launcher.kill();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto dirs = nsrun::test::run({"find", m_cgroup, "-depth", "-type", "d"});
-    bool all = true;
-    std::size_t start = 0;
-    while (start < dirs.out.size()) {
-      const auto end = dirs.out.find('\n', start);
-      const auto dir = dirs.out.substr(start, end - start);
-      if (!dir.empty() && ::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
-        all = false;
-      }
-      start = end == std::string::npos ? dirs.out.size() : end + 1;
-    }
-    if (all) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  remove_cgroup_tree(m_cgroup);
   ::rmdir(m_scratch.c_str());
 }
 
