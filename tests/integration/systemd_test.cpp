@@ -201,6 +201,35 @@ TEST_F(Systemd, DockerDropInsRunContainersWhoseMountsStayOutOfPid1)
   EXPECT_EQ(stopped.exit_code(), 0) << stopped.describe();
 }
 
+// The whole system goes with the test: every process (the PID namespace ends
+// with its PID 1) and its cgroups.
+TEST_F(Systemd, NothingOutlivesTheSystem)
+{
+  pid_t pid1 = -1;
+  std::string cgroup;
+  std::string daemon;
+  {
+    SystemRoot sys({});
+    const auto state = sys.wait_until_booted();
+    ASSERT_TRUE(state == "running" || state == "degraded") << state;
+    sys.install_nsrun();
+    sys.write("/etc/systemd/system/probe.service", example_unit(sys, "probe"));
+    ASSERT_EQ(sys.run({"systemctl", "daemon-reload"}).exit_code(), 0);
+    ASSERT_EQ(sys.run({"systemctl", "start", "probe.service"}).exit_code(), 0);
+    pid1 = sys.pid1();
+    cgroup = sys.cgroup();
+    // The daemon's pid as the machine sees it, from its unit's cgroup.
+    const auto procs = read_file(cgroup + "/system.slice/probe.service/cgroup.procs");
+    ASSERT_TRUE(procs.has_value()) << "no cgroup for probe.service under " << cgroup;
+    daemon = first_line(*procs);
+    ASSERT_FALSE(daemon.empty());
+    ASSERT_EQ(::access(("/proc/" + daemon).c_str(), F_OK), 0);
+  }
+  EXPECT_NE(::access(("/proc/" + std::to_string(pid1)).c_str(), F_OK), 0) << "PID 1 survived";
+  EXPECT_NE(::access(("/proc/" + daemon).c_str(), F_OK), 0) << "the daemon survived";
+  EXPECT_NE(::access(cgroup.c_str(), F_OK), 0) << cgroup << " is left";
+}
+
 // systemd-analyze verify on the installed units, in a staging root with
 // nsrun installed; a broken drop-in must fail it (or the check is empty).
 TEST_F(Systemd, AnalyzeVerifyAcceptsEveryInstalledUnit)

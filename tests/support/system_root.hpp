@@ -42,6 +42,8 @@ public:
 
   // PID 1 as the machine sees it.
   [[nodiscard]] pid_t pid1() const { return m_pid1; }
+  // The cgroup it runs in, as the machine sees it.
+  [[nodiscard]] const std::string& cgroup() const { return m_cgroup; }
   // Its files as the machine sees them (for DESTDIR installs).
   [[nodiscard]] std::string root() const { return "/proc/" + std::to_string(m_pid1) + "/root"; }
 
