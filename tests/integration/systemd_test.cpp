@@ -39,7 +39,8 @@ std::string example_unit(const SystemRoot& sys, const std::string& name)
   const auto unit = sys.read(TEMPLATES "/nsrun-example.service");
   EXPECT_NE(unit.find("ExecStart=" NSRUN_INSTALL_BINDIR "/nsrun -- "), std::string::npos) << unit;
   return replace(unit, "/usr/local/sbin/example-daemon --foreground",
-                 probe_binary() + " daemon /run/" + name + "-mnt /run/" + name + ".status");
+                 std::string(SystemRoot::kProbe) + " daemon /run/" + name + "-mnt /run/" + name +
+                     ".status");
 }
 
 std::string show(const SystemRoot& sys, const std::string& unit, const std::string& property)
@@ -79,7 +80,7 @@ TEST_F(Systemd, ExampleUnitRunsTheDaemonInPlaceInItsOwnNamespace)
   sys.write("/etc/systemd/system/probe.service", example_unit(sys, "probe"));
   // The control: the same daemon without nsrun.
   sys.write("/etc/systemd/system/plain.service",
-            "[Service]\nType=notify\nExecStart=" + probe_binary() +
+            "[Service]\nType=notify\nExecStart=" + std::string(SystemRoot::kProbe) +
                 " daemon /run/plain-mnt /run/plain.status\n");
   ASSERT_EQ(sys.run({"systemctl", "daemon-reload"}).exit_code(), 0);
 
@@ -90,7 +91,8 @@ TEST_F(Systemd, ExampleUnitRunsTheDaemonInPlaceInItsOwnNamespace)
       << started.describe() << sys.run({"journalctl", "--no-pager", "-n", "30"}).out;
   const auto main_pid = show(sys, "probe.service", "MainPID");
   EXPECT_EQ(first_line(sys.read("/run/probe.status")), "pid=" + main_pid + " listen=none mount=ok");
-  EXPECT_EQ(first_line(sys.run({"readlink", "/proc/" + main_pid + "/exe"}).out), probe_binary());
+  EXPECT_EQ(first_line(sys.run({"readlink", "/proc/" + main_pid + "/exe"}).out),
+            SystemRoot::kProbe);
 
   EXPECT_NE(mount_ns(sys, main_pid), mount_ns(sys, "1"));
   EXPECT_TRUE(has_mount(sys, main_pid, "/run/probe-mnt"));
@@ -119,7 +121,7 @@ TEST_F(Systemd, SocketActivationReachesTheDaemonThroughNsrun)
   ASSERT_EQ(sys.run({"systemctl", "start", "probe.socket"}).exit_code(), 0);
   EXPECT_EQ(show(sys, "probe.service", "ActiveState"), "inactive");
 
-  const auto connected = sys.run({probe_binary(), "connect", "/run/probe.sock"});
+  const auto connected = sys.run({SystemRoot::kProbe, "connect", "/run/probe.sock"});
   ASSERT_EQ(connected.exit_code(), 0) << connected.describe();
   ASSERT_TRUE(wait_until([&] { return show(sys, "probe.service", "ActiveState") == "active"; },
                          std::chrono::seconds(30)))

@@ -51,7 +51,7 @@ TEST(DebianInitScript, StartStatusSecondStartAndStopWithStartStopDaemon)
   sys.install_nsrun();
   ASSERT_EQ(sys.run({"install", "-m", "0755", kTemplate, kScript}).exit_code(), 0);
   sys.write("/etc/default/nsrun-daemon",
-            "DAEMON=" + probe_binary() +
+            "DAEMON=" + std::string(SystemRoot::kProbe) +
                 "\nDAEMON_ARGS=\"daemon /run/probe-mnt /run/probe.status\"\n");
 
   const auto started = sys.run({kScript, "start"});
@@ -61,7 +61,7 @@ TEST(DebianInitScript, StartStatusSecondStartAndStopWithStartStopDaemon)
   ASSERT_FALSE(pid.empty()) << "no pidfile";
   // The pidfile start-stop-daemon wrote names the daemon: nsrun became it.
   EXPECT_EQ(status, "pid=" + pid + " listen=none mount=ok");
-  EXPECT_EQ(first_line(sys.run({"readlink", "/proc/" + pid + "/exe"}).out), probe_binary());
+  EXPECT_EQ(first_line(sys.run({"readlink", "/proc/" + pid + "/exe"}).out), SystemRoot::kProbe);
   EXPECT_NE(mount_ns(sys, pid), mount_ns(sys, "1"));
   EXPECT_TRUE(has_mount(sys, pid, "/run/probe-mnt"));
   EXPECT_FALSE(has_mount(sys, "1", "/run/probe-mnt")) << "the daemon's mount reached the host";
@@ -99,17 +99,17 @@ TEST(DebianInitScript, MatchingOnNsrunInsteadOfTheDaemonFindsNothing)
   const std::string nsrun = NSRUN_INSTALL_BINDIR "/nsrun";
   const auto started =
       sys.run({"start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile",
-               kPidfile, "--exec", nsrun, "--", "--", probe_binary(), "sleep"});
+               kPidfile, "--exec", nsrun, "--", "--", SystemRoot::kProbe, "sleep"});
   ASSERT_EQ(started.exit_code(), 0) << started.describe();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(sys.run({"start-stop-daemon", "--status", "--pidfile", kPidfile, "--exec", nsrun})
                 .exit_code(),
             1)
       << "start-stop-daemon --exec nsrun matched a process that is no longer nsrun";
-  EXPECT_EQ(
-      sys.run({"start-stop-daemon", "--status", "--pidfile", kPidfile, "--exec", probe_binary()})
-          .exit_code(),
-      0);
+  EXPECT_EQ(sys.run({"start-stop-daemon", "--status", "--pidfile", kPidfile, "--exec",
+                     SystemRoot::kProbe})
+                .exit_code(),
+            0);
 }
 
 } // namespace

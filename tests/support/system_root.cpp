@@ -286,6 +286,11 @@ void SystemRoot::install_nsrun() const
   if (installed.exit_code() != 0) {
     throw std::runtime_error("cmake --install failed: " + installed.describe());
   }
+  const auto copied =
+      nsrun::test::run({"install", "-D", "-m", "0755", probe_binary(), root() + kProbe});
+  if (copied.exit_code() != 0) {
+    throw std::runtime_error("cannot copy the probe: " + copied.describe());
+  }
 }
 
 } // namespace nsrun::test

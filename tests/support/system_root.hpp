@@ -61,8 +61,11 @@ public:
   [[nodiscard]] std::string read(const std::string& path) const;
 
   // `cmake --install` of the build under test into it, as a package would
-  // install nsrun: binaries, man page, templates.
+  // install nsrun: binaries, man page, templates. Also copies the probe
+  // daemon to kProbe (the build tree may not be on the root filesystem).
   void install_nsrun() const;
+
+  static constexpr const char* kProbe = "/usr/local/sbin/nsrun-probe";
 
 private:
   Process m_launcher;
