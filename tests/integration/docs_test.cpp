@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -117,14 +117,26 @@ bool is_tag(const std::string& line)
   return line.size() > 7 && line.compare(0, 7, "       ") == 0 && line[7] != ' ';
 }
 
+// Option names anywhere in text: "[--json] (--pid PID | -q)".
 Options options_in(const std::string& text)
 {
-  static const std::regex option(R"((^|[\s\[(|])(--?[A-Za-z][A-Za-z-]*))");
   Options found;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), option);
-       it != std::sregex_iterator(); ++it) {
-    found.insert((*it)[2].str());
+  std::string word;
+  const auto take = [&] {
+    const auto dashes = word.find_first_not_of('-');
+    if ((dashes == 1 || dashes == 2) && std::isalpha(static_cast<unsigned char>(word[dashes]))) {
+      found.insert(word);
+    }
+    word.clear();
+  };
+  for (const char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
+      word.push_back(c);
+    } else {
+      take();
+    }
   }
+  take();
   return found;
 }
 
