@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite, as CI runs it: installs what the tests need, builds
 # with warnings as errors, runs every test, lints, then runs the tests again
 # under AddressSanitizer and UndefinedBehaviorSanitizer. Run as root.

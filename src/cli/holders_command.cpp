@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/holders_command.hpp"
 
 #include "cli/exit_codes.hpp"
@@ -7,9 +8,9 @@
 #include "report/describe.hpp"
 #include "report/holders_report.hpp"
 #include "report/json.hpp"
-#include "report/text.hpp"
 #include "snapshot/builder.hpp"
 #include "snapshot/target_resolution.hpp"
+#include "text/escape.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -92,7 +93,7 @@ std::string plan_text(const snapshot::Snapshot& snap, const std::vector<diagnose
   std::string out;
   for (const auto& step : plan) {
     for (const auto& m : step.mounts) {
-      out += fmt::format("would detach {} in {}\n", report::printable(m.target),
+      out += fmt::format("would detach {} in {}\n", text::printable(m.target),
                          report::ns_label(step.ns));
     }
   }
@@ -191,11 +192,10 @@ int run_holders(const HoldersOptions& options, const std::string& ns_dir)
   } else {
     std::string out;
     for (const auto& o : outcomes) {
-      out += o.detached
-                 ? fmt::format("detached {} in {}\n", report::printable(o.target),
-                               report::ns_label(o.ns))
-                 : fmt::format("could not detach {} in {}: {}\n", report::printable(o.target),
-                               report::ns_label(o.ns), o.problem);
+      out += o.detached ? fmt::format("detached {} in {}\n", text::printable(o.target),
+                                      report::ns_label(o.ns))
+                        : fmt::format("could not detach {} in {}: {}\n", text::printable(o.target),
+                                      report::ns_label(o.ns), o.problem);
     }
     for (const auto id : refused) {
       out += fmt::format("left {} alone: it is the host's namespace (add --include-init)\n",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/inspect_commands.hpp"
 
 #include "cli/exit_codes.hpp"
@@ -11,9 +12,9 @@
 #include "report/describe.hpp"
 #include "report/json.hpp"
 #include "report/leaks_report.hpp"
-#include "report/text.hpp"
 #include "report/tree_report.hpp"
 #include "snapshot/builder.hpp"
+#include "text/escape.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -87,7 +88,7 @@ pid_t read_pidfile(const std::string& path)
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || pid <= 0) {
     throw std::invalid_argument(fmt::format("pidfile {} does not hold a pid: '{}'", path,
-                                            report::printable(text.substr(0, 40))));
+                                            text::printable(text.substr(0, 40))));
   }
   return pid;
 }
@@ -192,7 +193,7 @@ int run_leaks(const LeaksOptions& options)
   std::optional<std::string> under;
   if (!options.under.empty()) {
     if (options.under[0] != '/') {
-      log::error("--under needs an absolute path, not '{}'", report::printable(options.under));
+      log::error("--under needs an absolute path, not '{}'", text::printable(options.under));
       return kExitTrouble;
     }
     char buffer[PATH_MAX];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/launch_args.hpp"
 
 #include "named/naming.hpp"
@@ -153,12 +154,12 @@ ParsedArgs parse_launch_args(int argc, char* const* argv)
   return Parser(argc, argv).run();
 }
 
-ReleaseArgs parse_release_args(int argc, char* const* argv)
+EnterArgs parse_enter_args(int argc, char* const* argv)
 {
-  ReleaseArgs result;
+  EnterArgs result;
   bool quiet = false;
-  std::optional<std::string_view> name;
-  for (int i = 1; i < argc; ++i) {
+  int i = 1;
+  for (; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word == "-h" || word == "--help") {
       result.action = Action::Help;
@@ -177,18 +178,12 @@ ReleaseArgs parse_release_args(int argc, char* const* argv)
     } else if (word == "-q" || word == "--quiet") {
       quiet = true;
     } else if (word == "--") {
-      if (i + 1 < argc) {
-        name = argv[++i];
-      }
-      if (i + 1 < argc) {
-        throw UsageError("release takes one NAME");
-      }
+      ++i;
+      break;
     } else if (word.size() > 1 && word[0] == '-') {
-      throw UsageError("unknown option '" + std::string(word) + "' for release");
-    } else if (name) {
-      throw UsageError("release takes one NAME");
+      throw UsageError("unknown option '" + std::string(word) + "' for enter");
     } else {
-      name = word;
+      break;
     }
   }
   if (quiet && result.verbosity > 0) {
@@ -197,13 +192,18 @@ ReleaseArgs parse_release_args(int argc, char* const* argv)
   if (quiet) {
     result.verbosity = -1;
   }
-  if (!name) {
-    throw UsageError("release needs the NAME of a namespace");
+  if (i >= argc) {
+    throw UsageError("enter needs the NAME of a namespace");
   }
-  if (auto problem = named::name_problem(*name)) {
+  const std::string_view name = argv[i++];
+  if (auto problem = named::name_problem(name)) {
     throw UsageError(*problem);
   }
-  result.name = *name;
+  result.name = name;
+  if (i < argc && std::string_view(argv[i]) == "--") {
+    ++i;
+  }
+  result.command = i < argc ? argv + i : nullptr;
   return result;
 }
 

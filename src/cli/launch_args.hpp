@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "launch/propagation_mode.hpp"
@@ -33,12 +34,13 @@ struct ParsedArgs
   LaunchArgs launch;
 };
 
-struct ReleaseArgs
+struct EnterArgs
 {
   Action action = Action::Launch; // Launch means "do it"
   int verbosity = 0;
   std::string_view name;
   std::optional<std::string_view> ns_dir;
+  char* const* command = nullptr; // COMMAND [ARGS...], or nullptr for the shell
 };
 
 // Parses "nsrun [OPTIONS] [--] COMMAND [ARGS...]". Options end at "--" or at
@@ -47,7 +49,9 @@ struct ReleaseArgs
 // (see the Performance section of README.md). Throws UsageError.
 [[nodiscard]] ParsedArgs parse_launch_args(int argc, char* const* argv);
 
-// Parses "release [--ns-dir DIR] [-v|-q] NAME"; argv[0] is "release".
-[[nodiscard]] ReleaseArgs parse_release_args(int argc, char* const* argv);
+// Parses "enter [--ns-dir DIR] [-v|-q] NAME [[--] COMMAND [ARGS...]]";
+// argv[0] is "enter". Options come before NAME; what follows it is the
+// command.
+[[nodiscard]] EnterArgs parse_enter_args(int argc, char* const* argv);
 
 } // namespace nsrun::cli

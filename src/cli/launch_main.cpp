@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/launch_main.hpp"
 
 #include "cli/exit_codes.hpp"
@@ -24,7 +25,7 @@ namespace nsrun::cli {
 namespace {
 
 constexpr const char* kHelp = R"(Usage: nsrun [OPTIONS] [--] COMMAND [ARGS...]
-       nsrun release [--ns-dir DIR] NAME
+       nsrun enter|release|list ...
        nsrun holders|leaks|tree|check ...
 
 Run COMMAND (typically a daemon) in its own mount namespace, so that the
@@ -67,12 +68,16 @@ Options:
 nsrun refuses to run setuid, setgid or with file capabilities.
 
 Subcommands (the first argument; after -- it is always a COMMAND):
-  release [--ns-dir DIR] NAME
-                          unmount the file that keeps namespace NAME alive;
-                          it ends when its last process exits. Exit status:
-                          0 released, 1 no such namespace, 2 error.
-                          Inspect a namespace with
-                          nsenter --mount=/run/nsrun/NAME findmnt
+  enter [--ns-dir DIR] NAME [[--] COMMAND...]
+                          run COMMAND (default $SHELL) inside the existing
+                          named namespace NAME, checked to be isolated
+  release [--ns-dir DIR] [--force] NAME
+                          unmount the file that keeps namespace NAME alive,
+                          refused while processes still live in it. Exit
+                          status: 0 released, 1 processes left, 2 error.
+  list [--ns-dir DIR] [--json]
+                          every named namespace: id, live or stale,
+                          propagation, members, when it was created
   holders [--json] [--detach | --dry-run] [--include-init] TARGET
                           which mount namespaces hold a device or mount, what
                           keeps them alive, and (--detach) free it there.
@@ -105,20 +110,30 @@ Examples:
   nsrun --name docker -- dockerd --containerd=/run/containerd/containerd.sock
 )";
 
-constexpr const char* kReleaseHelp = R"(Usage: nsrun release [--ns-dir DIR] [-v|-q] NAME
+constexpr const char* kEnterHelp =
+    R"(Usage: nsrun enter [--ns-dir DIR] [-v|-q] NAME [[--] COMMAND [ARGS...]]
 
-Unmount the file that keeps the named mount namespace NAME alive, so that the
-namespace ends when its last process exits. Processes still in it keep
-running.
+Run COMMAND (default: $SHELL, else /bin/sh) inside the existing named mount
+namespace NAME, in place like the launcher: same PID, file descriptors and
+environment. Never creates a namespace. Before it executes COMMAND, nsrun
+checks that the namespace is still isolated: no mount of it is a peer of one
+of the caller's.
 
 Options:
       --ns-dir=DIR  where named namespaces are kept (default $NSRUN_NS_DIR,
                     else /run/nsrun)
-  -v, --verbose     say what was done
+  -v, --verbose     log each step to stderr (repeat for more detail)
   -q, --quiet       log only errors
   -h, --help        show this help and exit
 
-Exit status: 0 released, 1 no such namespace, 2 error.
+Exit status:
+  125  nsrun could not enter (no such namespace, not isolated, bad usage)
+  126  COMMAND was found but could not be executed
+  127  COMMAND was not found
+  otherwise the exit status of COMMAND
+
+Example:
+  nsrun enter docker findmnt -o TARGET,PROPAGATION
 )";
 
 int exec_failure_status(int err)
@@ -132,32 +147,62 @@ int print(const char* text)
   return std::fflush(stdout) == 0 ? 0 : kExitLaunchFailed;
 }
 
-int release_main(int argc, char** argv)
+// The directory for --name and enter. NSRUN_NS_DIR only matters there: an
+// unnamed launch with a bad value still works (it only uses the directory
+// to drop copies of namespace files).
+std::string ns_dir_for_launch(const std::optional<std::string_view>& option, bool named)
 {
-  ReleaseArgs args;
+  const char* environment = std::getenv(named::kNsDirVariable);
+  if (named) {
+    return named::resolve_ns_dir(option, environment);
+  }
+  try {
+    return named::resolve_ns_dir(std::nullopt, environment);
+  } catch (const std::invalid_argument&) {
+    return named::kDefaultNsDir;
+  }
+}
+
+int run_in_place(const launch::LaunchPlan& plan)
+{
+  try {
+    launch::RealKernel kernel;
+    const int err = launch::launch(plan, kernel);
+    log::error("cannot execute '{}': {}", plan.argv[0], std::strerror(err));
+    return exec_failure_status(err);
+  } catch (const std::exception& e) {
+    log::error("{}", e.what());
+    return kExitLaunchFailed;
+  }
+}
+
+int enter_main(int argc, char** argv)
+{
+  EnterArgs args;
   std::string dir;
   try {
-    args = parse_release_args(argc, argv);
+    args = parse_enter_args(argc, argv);
     if (args.action == Action::Help) {
-      return print(kReleaseHelp) == 0 ? 0 : kExitTrouble;
+      return print(kEnterHelp);
     }
     dir = named::resolve_ns_dir(args.ns_dir, std::getenv(named::kNsDirVariable));
   } catch (const std::exception& e) {
-    log::error("{} (see 'nsrun release --help')", e.what());
-    return kExitTrouble;
+    log::error("{} (see 'nsrun enter --help')", e.what());
+    return kExitLaunchFailed;
   }
   log::set_verbosity(args.verbosity);
+  static char shell_fallback[] = "/bin/sh";
+  const char* shell = std::getenv("SHELL");
+  char* default_command[] = {
+      shell != nullptr && *shell != '\0' ? const_cast<char*>(shell) : shell_fallback, nullptr};
+  launch::LaunchPlan plan;
   const named::Target target{std::string(args.name), dir};
-  try {
-    if (named::release(target) == named::Released::NoSuchNamespace) {
-      log::error("no namespace '{}' in {}", target.name, target.dir);
-      return kExitNo;
-    }
-    return kExitYes;
-  } catch (const std::exception& e) {
-    log::error("{}", e.what());
-    return kExitTrouble;
-  }
+  plan.isolate = [target](launch::Kernel& kernel, bool& left) -> launch::Undo {
+    named::join_existing(target, kernel, left);
+    return {};
+  };
+  plan.argv = args.command != nullptr ? args.command : default_command;
+  return run_in_place(plan);
 }
 
 launch::Isolator make_isolator(const LaunchArgs& args, std::string ns_dir)
@@ -166,12 +211,13 @@ launch::Isolator make_isolator(const LaunchArgs& args, std::string ns_dir)
   if (args.name) {
     named::Target target{std::string(*args.name), std::move(ns_dir)};
     return [mode, target](launch::Kernel& kernel, bool& left) {
-      named::enter(target, mode, kernel, left);
+      return named::enter(target, mode, kernel, left);
     };
   }
-  return [mode, ns_dir](launch::Kernel& kernel, bool& left) {
+  return [mode, ns_dir](launch::Kernel& kernel, bool& left) -> launch::Undo {
     launch::isolate(mode, kernel, left);
     named::drop_namespace_files(ns_dir);
+    return {};
   };
 }
 
@@ -179,23 +225,24 @@ launch::Isolator make_isolator(const LaunchArgs& args, std::string ns_dir)
 
 int launcher_main(int argc, char** argv)
 {
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  const bool inspecting = is_inspect_subcommand(first);
   if (auto problem = launch::privilege_problem(launch::current_process_ids())) {
     log::error("{}", *problem);
-    return kExitLaunchFailed;
+    return inspecting ? kExitTrouble : kExitLaunchFailed;
   }
-
-  if (argc > 1 && std::string_view(argv[1]) == "release") {
-    return release_main(argc - 1, argv + 1);
-  }
-  if (argc > 1 && is_inspect_subcommand(argv[1])) {
+  if (inspecting) {
     return exec_inspect(argv);
+  }
+  if (first == "enter") {
+    return enter_main(argc - 1, argv + 1);
   }
 
   ParsedArgs args;
   std::string ns_dir;
   try {
     args = parse_launch_args(argc, argv);
-    ns_dir = named::resolve_ns_dir(args.launch.ns_dir, std::getenv(named::kNsDirVariable));
+    ns_dir = ns_dir_for_launch(args.launch.ns_dir, args.launch.name.has_value());
   } catch (const std::exception& e) {
     log::error("{} (see 'nsrun --help')", e.what());
     return kExitLaunchFailed;
@@ -216,16 +263,7 @@ int launcher_main(int argc, char** argv)
   plan.on_failure = args.launch.best_effort ? launch::OnIsolationFailure::RunUnisolated
                                             : launch::OnIsolationFailure::Fail;
   plan.argv = args.launch.command;
-
-  try {
-    launch::RealKernel kernel;
-    const int err = launch::launch(plan, kernel);
-    log::error("cannot execute '{}': {}", plan.argv[0], std::strerror(err));
-    return exec_failure_status(err);
-  } catch (const std::exception& e) {
-    log::error("{}", e.what());
-    return kExitLaunchFailed;
-  }
+  return run_in_place(plan);
 }
 
 } // namespace nsrun::cli

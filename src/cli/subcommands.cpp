@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/subcommands.hpp"
 
 #include "cli/exit_codes.hpp"
@@ -18,7 +19,8 @@ namespace nsrun::cli {
 
 bool is_inspect_subcommand(std::string_view word)
 {
-  return word == "holders" || word == "leaks" || word == "tree" || word == "check";
+  return word == "release" || word == "list" || word == "holders" || word == "leaks" ||
+         word == "tree" || word == "check";
 }
 
 int exec_inspect(char** argv)

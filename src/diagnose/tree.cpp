@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "diagnose/tree.hpp"
 
 #include "diagnose/holders.hpp"

@@ -1,7 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launch/kernel.hpp"
 
+#include "log/log.hpp"
 #include "mountinfo/root_mount.hpp"
 #include "sys/error.hpp"
+#include "text/escape.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -10,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <string>
 
 namespace nsrun::launch {
@@ -63,7 +67,7 @@ void RealKernel::unshare_mount_ns()
 {
   if (::unshare(CLONE_NEWNS) != 0) {
     const int err = errno;
-    throw sys::SystemError(err, "cannot create mount namespace", unshare_hint(err));
+    sys::throw_namespace_error(err, "cannot create mount namespace", unshare_hint(err));
   }
 }
 
@@ -78,7 +82,7 @@ void RealKernel::set_root_propagation(PropagationMode mode)
     if (err == EINVAL) {
       hint = "/ is not a mount point (a chroot into a plain directory?)";
     }
-    throw sys::SystemError(err, "cannot make / " + std::string(to_string(mode)), hint);
+    sys::throw_namespace_error(err, "cannot make / " + std::string(to_string(mode)), hint);
   }
 }
 
@@ -91,8 +95,69 @@ void RealKernel::enter_mount_ns(int ns_fd)
 {
   if (::setns(ns_fd, CLONE_NEWNS) != 0) {
     const int err = errno;
-    throw sys::SystemError(err, "cannot enter mount namespace",
-                           err == EPERM ? "needs CAP_SYS_ADMIN and CAP_SYS_CHROOT" : std::string{});
+    sys::throw_namespace_error(err, "cannot enter mount namespace",
+                               err == EPERM ? "needs CAP_SYS_ADMIN and CAP_SYS_CHROOT"
+                                            : std::string{});
+  }
+}
+
+CallerPlace RealKernel::save_place()
+{
+  CallerPlace place;
+  place.root = sys::Fd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!place.root) {
+    throw sys::SystemError(errno, "cannot open the root directory");
+  }
+  char buffer[PATH_MAX];
+  if (::getcwd(buffer, sizeof buffer) != nullptr) {
+    place.cwd = buffer;
+  }
+  return place;
+}
+
+namespace {
+
+bool same_directory(const struct stat& a, const struct stat& b)
+{
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+} // namespace
+
+void RealKernel::restore_place(const CallerPlace& place)
+{
+  struct stat want = {};
+  struct stat now = {};
+  if (::fstat(place.root.get(), &want) != 0 || ::stat("/", &now) != 0) {
+    throw sys::SystemError(errno, "cannot inspect the root directory");
+  }
+  if (!same_directory(want, now)) {
+    // The caller was chrooted. Its root, as a path in the namespace it came
+    // from, names the same directory here (namespaces are copies); chroot
+    // there and check that it is the very directory, or refuse.
+    char path[PATH_MAX];
+    const std::string link = "/proc/self/fd/" + std::to_string(place.root.get());
+    const ssize_t n = ::readlink(link.c_str(), path, sizeof path - 1);
+    if (n <= 0 || path[0] != '/') {
+      throw IsolationError("the caller is chrooted and its root directory cannot be found in the "
+                           "namespace; refusing to run it outside its chroot");
+    }
+    path[n] = '\0';
+    if (::chroot(path) != 0 || ::stat("/", &now) != 0 || !same_directory(want, now)) {
+      throw IsolationError("the caller is chrooted to " + text::printable(path) +
+                           ", which is not the same directory in the namespace; refusing to run "
+                           "it outside its chroot");
+    }
+  }
+  if (place.cwd && ::chdir(place.cwd->c_str()) == 0) {
+    return;
+  }
+  if (place.cwd) {
+    log::warn("cannot return to working directory {} in the namespace; using /",
+              text::printable(*place.cwd));
+  }
+  if (::chdir("/") != 0) {
+    throw sys::SystemError(errno, "cannot change directory to /");
   }
 }
 

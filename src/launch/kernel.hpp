@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "launch/propagation_mode.hpp"
@@ -6,7 +7,20 @@
 
 #include <sys/types.h>
 
+#include <optional>
+#include <stdexcept>
+#include <string>
+
 namespace nsrun::launch {
+
+// The kernel accepted every call but the result does not isolate as asked.
+// Never downgraded by --best-effort: it means a broken or faking system, or
+// a named namespace that does not match the request.
+class IsolationError : public std::runtime_error
+{
+public:
+  using std::runtime_error::runtime_error;
+};
 
 // Identity of a mount namespace: the nsfs inode of /proc/self/ns/mnt.
 struct NamespaceId
@@ -16,10 +30,20 @@ struct NamespaceId
   friend bool operator==(const NamespaceId&, const NamespaceId&) = default;
 };
 
+// Where the caller stands: its root directory (a chroot, maybe) and working
+// directory. setns(2) resets both to the namespace's root.
+struct CallerPlace
+{
+  sys::Fd root;                   // O_PATH on the caller's "/"
+  std::optional<std::string> cwd; // relative to that root
+};
+
 // The system calls the launcher makes, behind one seam so that unit tests can
 // inject failures. RealKernel does the real thing; integration tests use it.
-// Every method throws sys::SystemError (with a hint where errno misleads),
-// except exec, which returns errno because failing to exec is a normal outcome.
+// unshare_mount_ns, set_root_propagation and enter_mount_ns throw
+// sys::NamespaceRefused when the kernel refuses (see sys/error.hpp), the
+// others sys::SystemError (with a hint where errno misleads); exec returns
+// errno because failing to exec is a normal outcome.
 class Kernel
 {
 public:
@@ -31,6 +55,12 @@ public:
   virtual void set_root_propagation(PropagationMode mode) = 0;
   virtual mountinfo::Propagation root_propagation() = 0;
   virtual void enter_mount_ns(int ns_fd) = 0;
+  virtual CallerPlace save_place() = 0;
+  // After setns(2): back to the caller's root and working directory, found
+  // by path in the namespace now entered and checked to be the same
+  // directory. Throws IsolationError when the root cannot be restored: a
+  // chrooted caller must never be handed the real root.
+  virtual void restore_place(const CallerPlace& place) = 0;
   virtual int exec(char* const argv[]) = 0;
 };
 
@@ -43,6 +73,8 @@ public:
   void set_root_propagation(PropagationMode mode) override;
   mountinfo::Propagation root_propagation() override;
   void enter_mount_ns(int ns_fd) override;
+  CallerPlace save_place() override;
+  void restore_place(const CallerPlace& place) override;
   int exec(char* const argv[]) override;
 };
 

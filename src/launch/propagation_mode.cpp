@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launch/propagation_mode.hpp"
 
 namespace nsrun::launch {

@@ -1,13 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launch/verify.hpp"
 
 #include <fmt/format.h>
 
 namespace nsrun::launch {
 
-std::optional<std::string> isolation_problem(const IsolationState& state, PropagationMode mode)
+std::optional<std::string> namespace_problem(const IsolationState& state)
 {
   if (state.after == state.before) {
-    return fmt::format("still in the caller's mount namespace mnt:[{}]", state.before.ino);
+    return fmt::format("unshare(2) reported success, but the process is still in the caller's "
+                       "mount namespace mnt:[{}] (a seccomp filter faking success?); nothing was "
+                       "changed",
+                       state.before.ino);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> isolation_problem(const IsolationState& state, PropagationMode mode)
+{
+  if (auto problem = namespace_problem(state)) {
+    return problem;
   }
   if (state.root.shared()) {
     return fmt::format("/ is still shared (peer group {}): mounts would reach the host",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "launch/kernel.hpp"
@@ -16,6 +17,10 @@ struct IsolationState
   NamespaceId after;           // the namespace we are in now
   mountinfo::Propagation root; // propagation of "/" now
 };
+
+// Why the namespace after unshare(2) is not a new one (the caller's, when a
+// filter faked success), or nullopt when it is.
+[[nodiscard]] std::optional<std::string> namespace_problem(const IsolationState& state);
 
 // Why this state does not isolate the command as asked, or nullopt when it
 // does. A slave whose host "/" was not shared has no master: the kernel

@@ -1,8 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "log/log.hpp"
 
+#include "text/escape.hpp"
+
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <charconv>
+#include <cstdlib>
 #include <memory>
 
 namespace nsrun::log {
@@ -27,6 +36,40 @@ spdlog::level::level_enum level_for(int verbosity) noexcept
   }
 }
 
+// "<3>" and friends: the syslog priority journald reads off a line's start.
+class PriorityFlag final : public spdlog::custom_flag_formatter
+{
+public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override
+  {
+    std::string_view prefix;
+    switch (msg.level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      prefix = "<7>";
+      break;
+    case spdlog::level::info:
+      prefix = "<6>";
+      break;
+    case spdlog::level::warn:
+      prefix = "<4>";
+      break;
+    case spdlog::level::err:
+      prefix = "<3>";
+      break;
+    default:
+      prefix = "<2>";
+      break;
+    }
+    dest.append(prefix.data(), prefix.data() + prefix.size());
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override
+  {
+    return std::make_unique<PriorityFlag>();
+  }
+};
+
 } // namespace
 
 void set_verbosity(int verbosity) noexcept
@@ -39,6 +82,24 @@ bool enabled(spdlog::level::level_enum level) noexcept
   return level >= g_level.load(std::memory_order_relaxed);
 }
 
+bool stderr_is_journal(const char* journal_stream) noexcept
+{
+  if (journal_stream == nullptr) {
+    return false;
+  }
+  const std::string_view text(journal_stream);
+  const auto colon = text.find(':');
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  if (colon == std::string_view::npos ||
+      std::from_chars(text.data(), text.data() + colon, dev).ec != std::errc() ||
+      std::from_chars(text.data() + colon + 1, text.data() + text.size(), ino).ec != std::errc()) {
+    return false;
+  }
+  struct stat st = {};
+  return ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
 spdlog::logger& logger()
 {
   // Not registered with spdlog's registry: nothing else needs to find it, and
@@ -47,11 +108,20 @@ spdlog::logger& logger()
   // because nsrun-inspect reads namespaces on several threads.
   static spdlog::logger instance = [] {
     spdlog::logger made("nsrun", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    made.set_pattern("%n: %l: %v", spdlog::pattern_time_type::utc);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<PriorityFlag>('*');
+    formatter->set_pattern(stderr_is_journal(std::getenv("JOURNAL_STREAM")) ? "%*%n: %l: %v"
+                                                                            : "%n: %l: %v");
+    made.set_formatter(std::move(formatter));
     made.set_level(spdlog::level::trace);
     return made;
   }();
   return instance;
+}
+
+void write(spdlog::level::level_enum level, std::string_view message)
+{
+  logger().log(level, "{}", text::printable_keeping_backslashes(message));
 }
 
 } // namespace nsrun::log

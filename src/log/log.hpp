@@ -1,11 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <fmt/format.h>
 #include <spdlog/logger.h>
 
+#include <string>
+#include <string_view>
 #include <utility>
 
 // nsrun's one logger: stderr, "nsrun: LEVEL: message", no timestamps (init
-// systems and journald add their own), synchronous (nsrun execs).
+// systems and journald add their own), synchronous (nsrun execs). When
+// stderr is the journal (JOURNAL_STREAM), each line starts with its syslog
+// priority ("<3>" for errors), so that `journalctl -p err` finds it.
+// Messages are made printable on the way out: no raw control byte from a
+// name, path or argument ever reaches a terminal or the journal.
 namespace nsrun::log {
 
 // -q is -1, nothing is 0 (warnings and errors), each -v adds a level:
@@ -17,43 +25,49 @@ void set_verbosity(int verbosity) noexcept;
 // Built on first use so that a silent launch never constructs it.
 spdlog::logger& logger();
 
+// Whether stderr is the journal, as sd-daemon(3) tells: JOURNAL_STREAM names
+// the device and inode of the stream systemd connected.
+[[nodiscard]] bool stderr_is_journal(const char* journal_stream) noexcept;
+
+void write(spdlog::level::level_enum level, std::string_view message);
+
 template<typename... Args>
-void trace(spdlog::format_string_t<Args...> format, Args&&... args)
+void trace(fmt::format_string<Args...> format, Args&&... args)
 {
   if (enabled(spdlog::level::trace)) {
-    logger().trace(format, std::forward<Args>(args)...);
+    write(spdlog::level::trace, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
-void debug(spdlog::format_string_t<Args...> format, Args&&... args)
+void debug(fmt::format_string<Args...> format, Args&&... args)
 {
   if (enabled(spdlog::level::debug)) {
-    logger().debug(format, std::forward<Args>(args)...);
+    write(spdlog::level::debug, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
-void info(spdlog::format_string_t<Args...> format, Args&&... args)
+void info(fmt::format_string<Args...> format, Args&&... args)
 {
   if (enabled(spdlog::level::info)) {
-    logger().info(format, std::forward<Args>(args)...);
+    write(spdlog::level::info, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
-void warn(spdlog::format_string_t<Args...> format, Args&&... args)
+void warn(fmt::format_string<Args...> format, Args&&... args)
 {
   if (enabled(spdlog::level::warn)) {
-    logger().warn(format, std::forward<Args>(args)...);
+    write(spdlog::level::warn, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
-void error(spdlog::format_string_t<Args...> format, Args&&... args)
+void error(fmt::format_string<Args...> format, Args&&... args)
 {
   if (enabled(spdlog::level::err)) {
-    logger().error(format, std::forward<Args>(args)...);
+    write(spdlog::level::err, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 

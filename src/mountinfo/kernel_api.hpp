@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The parts of the Linux 6.8+ mount API that Debian 12's headers predate:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "mountinfo/line_parser.hpp"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "mountinfo/mount_query.hpp"
 
 #include <sys/sysmacros.h>

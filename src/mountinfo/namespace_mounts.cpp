@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "mountinfo/namespace_mounts.hpp"
 
 #include "mountinfo/kernel_api.hpp"
+#include "mountinfo/statmount.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -22,122 +24,7 @@ namespace {
 
 namespace api = kernel_api;
 
-// statmount(2) answers in one buffer: the fixed struct, then the strings.
-class StatmountBuffer
-{
-public:
-  StatmountBuffer() : m_storage(std::make_unique<std::uint64_t[]>(m_size / 8)) {}
-
-  // false when the mount vanished or the kernel refused; grows on EOVERFLOW.
-  bool fill(std::uint64_t mnt_id, std::uint64_t ns_id, std::uint64_t mask)
-  {
-    for (;;) {
-      if (api::statmount(mnt_id, ns_id, mask, m_storage.get(), m_size) == 0) {
-        return true;
-      }
-      if (errno != EOVERFLOW || m_size >= (std::size_t{1} << 24)) {
-        return false;
-      }
-      m_size *= 4;
-      m_storage = std::make_unique<std::uint64_t[]>(m_size / 8);
-    }
-  }
-
-  [[nodiscard]] const api::Statmount& header() const
-  {
-    return *reinterpret_cast<const api::Statmount*>(m_storage.get());
-  }
-
-  [[nodiscard]] std::string string(std::uint64_t flag, std::uint32_t offset) const
-  {
-    if ((header().mask & flag) == 0) {
-      return {};
-    }
-    const char* base = reinterpret_cast<const char*>(m_storage.get()) + sizeof(api::Statmount);
-    return std::string(base + offset);
-  }
-
-private:
-  std::size_t m_size = 16384;
-  std::unique_ptr<std::uint64_t[]> m_storage;
-};
-
-MountEntry entry_from(const StatmountBuffer& buffer)
-{
-  const auto& sm = buffer.header();
-  MountEntry e;
-  e.id = sm.mnt_id_old;
-  e.parent_id = sm.mnt_parent_id_old;
-  e.major = sm.sb_dev_major;
-  e.minor = sm.sb_dev_minor;
-  e.root = buffer.string(api::kStatmountMntRoot, sm.mnt_root);
-  e.target = buffer.string(api::kStatmountMntPoint, sm.mnt_point);
-  e.vfs_options = vfs_options_from_attributes(sm.mnt_attr);
-  e.fstype = buffer.string(api::kStatmountFsType, sm.fs_type);
-  if (const std::string subtype = buffer.string(api::kStatmountFsSubtype, sm.fs_subtype);
-      !subtype.empty()) {
-    e.fstype += "." + subtype;
-  }
-  e.source = buffer.string(api::kStatmountSbSource, sm.sb_source);
-  if (e.source.empty() && (sm.mask & api::kStatmountSbSource) == 0) {
-    e.source = "none";
-  }
-  e.fs_options = buffer.string(api::kStatmountMntOpts, sm.mnt_opts);
-  if ((sm.mnt_propagation & MS_SHARED) != 0) {
-    e.propagation.peer_group = sm.mnt_peer_group;
-  }
-  if ((sm.mnt_propagation & MS_SLAVE) != 0) {
-    e.propagation.master = sm.mnt_master;
-  }
-  if ((sm.mask & api::kStatmountPropagateFrom) != 0) {
-    e.propagation.propagate_from = sm.propagate_from;
-  }
-  e.propagation.unbindable = (sm.mnt_propagation & MS_UNBINDABLE) != 0;
-  return e;
-}
-
 } // namespace
-
-std::string vfs_options_from_attributes(std::uint64_t mnt_attr)
-{
-  // Same words, same order as the kernel's show_mnt_opts().
-  std::string options = (mnt_attr & 0x1) != 0 ? "ro" : "rw";
-  if ((mnt_attr & 0x2) != 0) {
-    options += ",nosuid";
-  }
-  if ((mnt_attr & 0x4) != 0) {
-    options += ",nodev";
-  }
-  if ((mnt_attr & 0x8) != 0) {
-    options += ",noexec";
-  }
-  const std::uint64_t atime = mnt_attr & 0x70;
-  if (atime == 0x10) {
-    options += ",noatime";
-  }
-  if ((mnt_attr & 0x80) != 0) {
-    options += ",nodiratime";
-  }
-  if (atime == 0x00) {
-    options += ",relatime";
-  }
-  if ((mnt_attr & 0x200000) != 0) {
-    options += ",nosymfollow";
-  }
-  if ((mnt_attr & 0x100000) != 0) {
-    options += ",idmapped";
-  }
-  return options;
-}
-
-std::optional<std::uint64_t> namespace_kernel_id(int ns_fd)
-{
-  std::uint64_t id = 0;
-  if (::ioctl(ns_fd, api::kNsGetMntnsId, &id) != 0 || id == 0) {
-    return std::nullopt;
-  }
-  return id;
-}
 
 std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const MountQuery& query)
 {
@@ -160,32 +47,19 @@ std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const Moun
 std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
                                                              const MountQuery* query)
 {
-  std::vector<std::uint64_t> ids;
-  std::uint64_t batch[512];
-  std::uint64_t last = 0;
-  for (;;) {
-    const long n = api::listmount(api::kListmountRoot, kernel_id, last, batch, 512);
-    if (n < 0) {
-      return std::nullopt;
-    }
-    ids.insert(ids.end(), batch, batch + n);
-    if (n < 512) {
-      break;
-    }
-    last = batch[n - 1];
+  auto ids = list_mount_ids(kernel_id);
+  if (!ids) {
+    return std::nullopt;
   }
-  constexpr std::uint64_t mask =
-      api::kStatmountSbBasic | api::kStatmountMntBasic | api::kStatmountPropagateFrom |
-      api::kStatmountMntRoot | api::kStatmountMntPoint | api::kStatmountFsType |
-      api::kStatmountMntOpts | api::kStatmountFsSubtype | api::kStatmountSbSource;
+  const std::uint64_t mask = statmount_mask::everything();
   StatmountBuffer buffer;
   std::vector<MountEntry> mounts;
   if (query == nullptr) {
-    mounts.reserve(ids.size());
-    for (const auto id : ids) {
+    mounts.reserve(ids->size());
+    for (const auto id : *ids) {
       // A mount unmounted since listmount is simply gone (ENOENT).
       if (buffer.fill(id, kernel_id, mask)) {
-        mounts.push_back(entry_from(buffer));
+        mounts.push_back(buffer.entry());
       }
     }
     return mounts;
@@ -197,16 +71,16 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
                               (query->needs_source() ? api::kStatmountSbSource : 0) |
                               (query->needs_target() ? api::kStatmountMntPoint : 0);
   std::set<std::uint64_t> wanted;
-  for (const auto id : ids) {
+  for (const auto id : *ids) {
     if (!buffer.fill(id, kernel_id, cheap)) {
       continue;
     }
-    if (!query->needs_source() && query->needs_source_of(buffer.header().sb_magic) &&
+    if (!query->needs_source() && query->needs_source_of(buffer.sb_magic()) &&
         !buffer.fill(id, kernel_id, cheap | api::kStatmountSbSource)) {
       continue;
     }
-    if (buffer.header().sb_magic == static_cast<std::uint64_t>(api::kNsfsMagic) ||
-        query->matches(entry_from(buffer))) {
+    if (buffer.sb_magic() == static_cast<std::uint64_t>(api::kNsfsMagic) ||
+        query->matches(buffer.entry())) {
       wanted.insert(id);
     }
   }
@@ -215,16 +89,16 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
   std::map<std::uint64_t, MountEntry> selected;
   for (const auto id : wanted) {
     if (buffer.fill(id, kernel_id, mask)) {
-      selected.emplace(id, entry_from(buffer));
-      parents.insert(buffer.header().mnt_parent_id);
+      selected.emplace(id, buffer.entry());
+      parents.insert(buffer.parent_unique_id());
     }
   }
   for (const auto id : parents) {
     if (selected.count(id) == 0 && buffer.fill(id, kernel_id, mask)) {
-      selected.emplace(id, entry_from(buffer));
+      selected.emplace(id, buffer.entry());
     }
   }
-  for (const auto id : ids) {
+  for (const auto id : *ids) {
     if (auto it = selected.find(id); it != selected.end()) {
       mounts.push_back(std::move(it->second));
     }

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
 #include "mountinfo/mount_query.hpp"
+#include "mountinfo/statmount.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -9,10 +11,6 @@
 #include <vector>
 
 namespace nsrun::mountinfo {
-
-// The kernel's 64-bit id of the mount namespace behind an nsfs fd
-// (NS_GET_MNTNS_ID); nullopt on kernels without it.
-[[nodiscard]] std::optional<std::uint64_t> namespace_kernel_id(int ns_fd);
 
 // The mounts of another namespace, by its kernel id, through listmount(2)
 // and statmount(2): no text to generate or parse, and paths relative to that
@@ -34,9 +32,5 @@ list_namespace_mounts(std::uint64_t kernel_id, const MountQuery* query = nullptr
 // process joins it with setns(2) and reads /proc/self/mountinfo. For
 // namespaces without a process whose mountinfo we can read.
 [[nodiscard]] std::optional<std::string> mountinfo_via_setns(int ns_fd);
-
-// Builds the vfs options string the kernel shows in mountinfo ("rw,nosuid,
-// relatime") from statmount's MOUNT_ATTR_* flags.
-[[nodiscard]] std::string vfs_options_from_attributes(std::uint64_t mnt_attr);
 
 } // namespace nsrun::mountinfo

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "mountinfo/root_mount.hpp"
 
 #include "mountinfo/kernel_api.hpp"
 #include "mountinfo/line_parser.hpp"
+#include "mountinfo/statmount.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 
@@ -43,23 +45,13 @@ MountIds mount_ids(const char* path)
 
 std::optional<Propagation> via_statmount(std::uint64_t unique_id)
 {
+  // On the stack and without strings: this is on the launch path.
   api::Statmount sm{};
   if (api::statmount(unique_id, 0, api::kStatmountMntBasic | api::kStatmountPropagateFrom, &sm,
                      sizeof sm) != 0) {
     return std::nullopt; // ENOSYS on kernels before 6.8: use mountinfo
   }
-  Propagation p;
-  if ((sm.mnt_propagation & MS_SHARED) != 0) {
-    p.peer_group = sm.mnt_peer_group;
-  }
-  if ((sm.mnt_propagation & MS_SLAVE) != 0) {
-    p.master = sm.mnt_master;
-  }
-  if ((sm.mask & api::kStatmountPropagateFrom) != 0) {
-    p.propagate_from = sm.propagate_from;
-  }
-  p.unbindable = (sm.mnt_propagation & MS_UNBINDABLE) != 0;
-  return p;
+  return propagation_from(sm);
 }
 
 // Scans /proc/self/mountinfo a page at a time and stops at the wanted id, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "launch/propagation_mode.hpp"
@@ -6,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nsrun::named {
 
@@ -21,13 +23,25 @@ inline constexpr const char* kNsDirVariable = "NSRUN_NS_DIR";
 [[nodiscard]] std::string resolve_ns_dir(std::optional<std::string_view> option,
                                          const char* environment_value);
 
-// Checks that a namespace we are about to join is isolated the way it was
-// asked for. ns_root is "/" inside it, caller_root is "/" of the caller (the
-// host). A slave of the host has a master; a namespace without one was created
-// private, unless the host's / is not shared, where both modes look alike.
+// What joining asks of a namespace: the propagation the caller wants, or
+// any isolated one (nsrun enter).
+enum class Expect { Slave, Private, Isolated };
+
+// Checks that a namespace we joined has the propagation asked for. ns_root
+// is "/" inside it, caller_root is "/" of the caller (the host). A slave of
+// the host has a master; a namespace without one was created private, unless
+// the host's / is not shared, where both modes look alike.
 [[nodiscard]] std::optional<std::string> join_problem(std::string_view name,
                                                       const mountinfo::Propagation& ns_root,
                                                       const mountinfo::Propagation& caller_root,
-                                                      launch::PropagationMode requested);
+                                                      Expect wanted);
+
+// The first mount of the namespace that is a peer of a mount of the caller's
+// (a shared peer group with members on both sides): whatever the command
+// mounts below it would reach the caller's namespace. Peer groups made
+// inside the namespace (a daemon re-sharing its own /) are fine.
+[[nodiscard]] std::optional<std::string>
+shared_with_caller_problem(std::string_view name, const std::vector<mountinfo::MountEntry>& ns,
+                           const std::vector<mountinfo::MountEntry>& caller);
 
 } // namespace nsrun::named

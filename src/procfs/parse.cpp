@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "procfs/parse.hpp"
 
 #include <charconv>
@@ -125,6 +126,22 @@ std::optional<StatFields> parse_stat(std::string_view text)
   fields.num_threads = *threads;
   fields.start_time = *start;
   return fields;
+}
+
+std::string parse_cmdline(std::string_view text)
+{
+  constexpr std::size_t limit = 4096;
+  while (!text.empty() && text.back() == '\0') {
+    text.remove_suffix(1);
+  }
+  std::string out(text.substr(0, limit));
+  for (char& c : out) {
+    c = c == '\0' ? ' ' : c;
+  }
+  if (text.size() > limit) {
+    out += "...";
+  }
+  return out;
 }
 
 CgroupOwner parse_cgroup(std::string_view text)

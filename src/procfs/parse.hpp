@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +28,10 @@ struct StatFields
 // /proc/PID/stat. comm may contain spaces and parentheses; it runs from the
 // first '(' to the last ')'.
 [[nodiscard]] std::optional<StatFields> parse_stat(std::string_view text);
+
+// /proc/PID/cmdline: NUL-separated arguments, joined with spaces (at most
+// 4096 bytes, then "..."). Empty for kernel threads.
+[[nodiscard]] std::string parse_cmdline(std::string_view text);
 
 struct CgroupOwner
 {

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/check_report.hpp"
 
 #include "report/describe.hpp"
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -52,9 +53,9 @@ std::string check_text(const snapshot::Snapshot& snapshot, const diagnose::Check
     for (const auto id : e.seen_in) {
       where.push_back(ns_label(id) + (id == snapshot.host_ns ? " (host)" : ""));
     }
-    out +=
-        fmt::format("  escaped      {} ({} {}) is also in {}\n", printable(e.mount.target),
-                    printable(e.mount.fstype), printable(e.mount.source), fmt::join(where, ", "));
+    out += fmt::format("  escaped      {} ({} {}) is also in {}\n", text::printable(e.mount.target),
+                       text::printable(e.mount.fstype), text::printable(e.mount.source),
+                       fmt::join(where, ", "));
   }
   if (!r.isolated()) {
     out += r.advice + "\n";

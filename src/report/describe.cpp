@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/describe.hpp"
 
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -35,8 +36,11 @@ namespace {
 
 std::string pid_and_name(pid_t pid, const snapshot::Process* p)
 {
+  if (p != nullptr && p->gone) {
+    return fmt::format("pid {} (exited during the scan)", pid);
+  }
   return p == nullptr || p->comm.empty() ? fmt::format("pid {}", pid)
-                                         : fmt::format("pid {} {}", pid, printable(p->comm));
+                                         : fmt::format("pid {} {}", pid, text::printable(p->comm));
 }
 
 } // namespace
@@ -52,14 +56,14 @@ std::string describe_process(const snapshot::Snapshot& snapshot, pid_t pid)
   if (p->ppid != 0) {
     const auto* parent = snapshot.process(p->ppid);
     extra.push_back(parent != nullptr && !parent->comm.empty()
-                        ? fmt::format("parent {} {}", p->ppid, printable(parent->comm))
+                        ? fmt::format("parent {} {}", p->ppid, text::printable(parent->comm))
                         : fmt::format("parent {}", p->ppid));
   }
   if (p->unit) {
-    extra.push_back("unit " + printable(*p->unit));
+    extra.push_back("unit " + text::printable(*p->unit));
   }
   if (p->container) {
-    extra.push_back("container " + printable(*p->container));
+    extra.push_back("container " + text::printable(*p->container));
   }
   if (p->chrooted) {
     extra.push_back("chrooted");
@@ -78,9 +82,9 @@ std::string short_process(const snapshot::Snapshot& snapshot, pid_t pid)
     return text;
   }
   if (p->unit) {
-    text += ", unit " + printable(*p->unit);
+    text += ", unit " + text::printable(*p->unit);
   } else if (p->container) {
-    text += ", container " + printable(*p->container);
+    text += ", container " + text::printable(*p->container);
   }
   return text;
 }
@@ -97,7 +101,7 @@ std::vector<std::string> describe_keepers(const snapshot::Snapshot& snapshot,
                                 describe_process(snapshot, t.pid)));
   }
   for (const auto& pin : ns.nsfs_pins) {
-    lines.push_back(fmt::format("nsfs bind mount at {} in {}{}", printable(pin.target),
+    lines.push_back(fmt::format("nsfs bind mount at {} in {}{}", text::printable(pin.target),
                                 ns_label(pin.in_ns),
                                 pin.in_ns == snapshot.caller_ns ? " (yours)" : ""));
   }
@@ -133,13 +137,24 @@ nlohmann::json process_json(const snapshot::Snapshot& snapshot, pid_t pid)
 {
   nlohmann::json j;
   j["pid"] = pid;
-  if (const auto* p = snapshot.process(pid)) {
+  const auto* p = snapshot.process(pid);
+  const bool known = p != nullptr && !p->gone && !p->comm.empty();
+  // Unknown is null, never "": a process that exited mid-scan says so.
+  j["gone"] = p != nullptr && p->gone;
+  if (known) {
     put_bytes(j, "comm", p->comm);
-    j["ppid"] = p->ppid;
-    j["unit"] = p->unit ? nlohmann::json(*p->unit) : nlohmann::json(nullptr);
-    j["container"] = p->container ? nlohmann::json(*p->container) : nlohmann::json(nullptr);
-    j["chrooted"] = p->chrooted;
+  } else {
+    j["comm"] = nullptr;
   }
+  if (known && !p->cmdline.empty()) {
+    put_bytes(j, "command", p->cmdline);
+  } else {
+    j["command"] = nullptr;
+  }
+  j["ppid"] = known && p->ppid != 0 ? nlohmann::json(p->ppid) : nlohmann::json(nullptr);
+  j["unit"] = known && p->unit ? nlohmann::json(*p->unit) : nlohmann::json(nullptr);
+  j["container"] = known && p->container ? nlohmann::json(*p->container) : nlohmann::json(nullptr);
+  j["chrooted"] = known ? nlohmann::json(p->chrooted) : nlohmann::json(nullptr);
   return j;
 }
 

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/holders_report.hpp"
 
 #include "report/describe.hpp"
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -19,7 +20,7 @@ std::string namespace_heading(const Holding& h)
   std::string text = ns_label(h.ns);
   std::vector<std::string> notes;
   if (h.nsrun_name) {
-    notes.push_back("nsrun namespace '" + printable(*h.nsrun_name) + "'");
+    notes.push_back("nsrun namespace '" + text::printable(*h.nsrun_name) + "'");
   }
   if (h.is_caller) {
     notes.emplace_back("yours");
@@ -48,7 +49,7 @@ std::string first_keeper(const snapshot::Snapshot& snapshot, const Holding& h)
                        short_process(snapshot, h.threads.front().pid));
   }
   if (!h.nsfs_pins.empty()) {
-    return "a bind mount of it at " + printable(h.nsfs_pins.front().target);
+    return "a bind mount of it at " + text::printable(h.nsfs_pins.front().target);
   }
   if (!h.fd_pins.empty()) {
     return fmt::format("fd {} of {}", h.fd_pins.front().fd,
@@ -92,7 +93,7 @@ std::string reach_key(Reach reach)
 std::string holders_advice(const snapshot::Snapshot& snapshot, const diagnose::Target& target,
                            const diagnose::HoldersReport& report)
 {
-  const std::string target_word = shell_quote(target.input);
+  const std::string target_word = text::shell_quote(target.input);
   std::string text;
   std::vector<std::string> others;
   const Holding* caller = nullptr;
@@ -107,7 +108,7 @@ std::string holders_advice(const snapshot::Snapshot& snapshot, const diagnose::T
   }
   if (!report.held()) {
     text = fmt::format("Not held: no mount namespace has {} mounted and no process has it open.",
-                       printable(target.input));
+                       text::printable(target.input));
   } else if (!others.empty()) {
     text = fmt::format("Held by {} other namespace{} ({}); `nsrun holders --detach {}` would "
                        "detach it there without killing anything.",
@@ -122,7 +123,7 @@ std::string holders_advice(const snapshot::Snapshot& snapshot, const diagnose::T
       text += " ";
     }
     text += fmt::format("Mounted in your namespace: unmount it with `umount {}`.",
-                        shell_quote(caller->mounts.front().mount.target));
+                        text::shell_quote(caller->mounts.front().mount.target));
   }
   if (!report.device_opens.empty()) {
     text += fmt::format(" The device is also open in {}; that process must close it.",
@@ -135,8 +136,8 @@ std::string holders_advice(const snapshot::Snapshot& snapshot, const diagnose::T
 std::string holders_text(const snapshot::Snapshot& snapshot, const diagnose::Target& target,
                          const diagnose::HoldersReport& report)
 {
-  std::string out =
-      fmt::format("TARGET {}: {}\n", printable(target.input), printable(target.description));
+  std::string out = fmt::format("TARGET {}: {}\n", text::printable(target.input),
+                                text::printable(target.description));
   for (const auto& h : report.holdings) {
     out += "\n" + namespace_heading(h) + "\n";
     const auto* ns = snapshot.find(h.ns);
@@ -147,8 +148,8 @@ std::string holders_text(const snapshot::Snapshot& snapshot, const diagnose::Tar
     }
     for (const auto& held : h.mounts) {
       const auto& m = held.mount;
-      out += fmt::format("  {:<14}{}  {} {} ({}:{})  {}; {}\n", "mount", printable(m.target),
-                         printable(m.fstype), printable(m.source), m.major, m.minor,
+      out += fmt::format("  {:<14}{}  {} {} ({}:{})  {}; {}\n", "mount", text::printable(m.target),
+                         text::printable(m.fstype), text::printable(m.source), m.major, m.minor,
                          propagation_tags(m.propagation), reach_words(held.reach));
     }
   }
@@ -156,7 +157,7 @@ std::string holders_text(const snapshot::Snapshot& snapshot, const diagnose::Tar
     out += "\n";
     for (const auto& open : report.device_opens) {
       out += fmt::format("device open in {}, fd {} ({})\n", describe_process(snapshot, open.pid),
-                         open.fd, printable(open.path));
+                         open.fd, text::printable(open.path));
     }
   }
   out += "\n" + holders_advice(snapshot, target, report) + "\n";

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/json.hpp"
 
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +9,7 @@ namespace nsrun::report {
 
 void put_bytes(nlohmann::json& object, const std::string& key, std::string_view bytes)
 {
-  if (valid_utf8(bytes)) {
+  if (text::valid_utf8(bytes)) {
     object[key] = std::string(bytes);
     return;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -6,6 +7,10 @@
 #include <string_view>
 
 namespace nsrun::report {
+
+// The "version" of every JSON document nsrun prints; raised only when a
+// field changes meaning or goes away (adding fields does not).
+inline constexpr int kJsonVersion = 1;
 
 // Puts a byte string (a path, a source) into object[key] losslessly: JSON
 // strings must be UTF-8, paths need not be. Valid UTF-8 goes in as is;

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/leaks_report.hpp"
 
 #include "report/describe.hpp"
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -34,28 +35,28 @@ std::string leaks_text(const snapshot::Snapshot& snapshot,
       namespaces.insert(copy.ns);
     }
     out += fmt::format("{} {} ({}): gone from the host, still held in {} namespace{}\n", group.key,
-                       printable(group.source), printable(group.fstype), in.size(),
+                       text::printable(group.source), text::printable(group.fstype), in.size(),
                        in.size() == 1 ? "" : "s");
     for (const auto& copy : group.copies) {
       const auto* ns = snapshot.find(copy.ns);
       const auto keepers = describe_keepers(snapshot, *ns);
       out += fmt::format("  {}  {}  kept alive by {}{}\n", ns_label(copy.ns),
-                         printable(copy.mount.target), keepers.front(),
+                         text::printable(copy.mount.target), keepers.front(),
                          keepers.size() > 1 ? fmt::format(" and {} more", keepers.size() - 1)
                                             : std::string());
     }
-    out +=
-        fmt::format("  free it: nsrun holders --detach {}\n\n", shell_quote(holders_target(group)));
+    out += fmt::format("  free it: nsrun holders --detach {}\n\n",
+                       text::shell_quote(holders_target(group)));
   }
   if (leaks.empty()) {
     out += fmt::format("No leaked mounts{}: every device or share held outside the host "
                        "namespace is also mounted in it, or followed by it.\n",
-                       under ? " under " + printable(*under) : std::string());
+                       under ? " under " + text::printable(*under) : std::string());
   } else {
     out += fmt::format("{} leaked device{} or share{} in {} namespace{}{}.\n", leaks.size(),
                        leaks.size() == 1 ? "" : "s", leaks.size() == 1 ? "" : "s",
                        namespaces.size(), namespaces.size() == 1 ? "" : "s",
-                       under ? " under " + printable(*under) : std::string());
+                       under ? " under " + text::printable(*under) : std::string());
   }
   out += inaccessible_note(snapshot.inaccessible).empty()
              ? std::string()
@@ -90,7 +91,7 @@ nlohmann::json leaks_json(const snapshot::Snapshot& snapshot,
       c["kept_alive_by"] = keepers_json(snapshot, *snapshot.find(copy.ns));
       g["copies"].push_back(c);
     }
-    g["command"] = "nsrun holders --detach " + shell_quote(holders_target(group));
+    g["command"] = "nsrun holders --detach " + text::shell_quote(holders_target(group));
     j["leaks"].push_back(g);
   }
   return j;

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/tree_report.hpp"
 
 #include "report/describe.hpp"
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -39,7 +40,7 @@ std::string pin_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
       if (!node.name || pin.target.size() < node.name->size() ||
           pin.target.compare(pin.target.size() - node.name->size(), node.name->size(),
                              *node.name) != 0) {
-        pins.push_back("file " + printable(pin.target));
+        pins.push_back("file " + text::printable(pin.target));
       }
     }
     for (const auto& pin : ns->fd_pins) {
@@ -57,7 +58,7 @@ std::string node_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
   std::vector<std::string> parts;
   std::string head = ns_label(node.ns);
   if (node.name) {
-    head += " '" + printable(*node.name) + "'";
+    head += " '" + text::printable(*node.name) + "'";
   }
   if (node.is_host) {
     head += snapshot.host_is_init ? " host" : " host (the caller's; PID 1's is unreadable)";
@@ -143,7 +144,7 @@ private:
       const auto& node = m_tree.nodes.at(id);
       line(prefix + (last ? "└─ " : "├─ "),
            fmt::format("… {} more like the above ({}, {}); --all shows them", count,
-                       node.creator ? printable(m_snapshot.process(*node.creator)->comm)
+                       node.creator ? text::printable(m_snapshot.process(*node.creator)->comm)
                                     : std::string("no process"),
                        diagnose::relation_word(node.relation)));
     }
@@ -159,7 +160,7 @@ private:
 std::string dot_escape(const std::string& text)
 {
   std::string out;
-  for (const char c : printable(text)) {
+  for (const char c : text::printable(text)) {
     if (c == '"' || c == '\\') {
       out += '\\';
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "snapshot/builder.hpp"
 
 #include "log/log.hpp"
@@ -77,7 +78,9 @@ public:
     for (auto& scan : scans) {
       add(std::move(scan));
     }
-    read_all_mount_tables();
+    if (m_options.read_mounts) {
+      read_all_mount_tables();
+    }
     return std::move(m_snapshot);
   }
 
@@ -300,15 +303,17 @@ void add_process_details(Snapshot& snapshot, const std::vector<pid_t>& pids,
   parallel_for(wanted.size(), 256, [&](std::size_t i) {
     Process& p = *wanted[i];
     const auto dir = proc.pid_dir(p.pid);
-    if (!dir) {
+    const auto stat = dir ? dir->read("stat") : std::nullopt;
+    const auto fields = stat ? procfs::parse_stat(*stat) : std::nullopt;
+    if (!fields) {
+      p.gone = true; // exited since the scan: say so rather than show blanks
       return;
     }
-    if (auto stat = dir->read("stat")) {
-      if (auto fields = procfs::parse_stat(*stat)) {
-        p.ppid = fields->ppid;
-        p.comm = fields->comm;
-        p.start_time = fields->start_time;
-      }
+    p.ppid = fields->ppid;
+    p.comm = fields->comm;
+    p.start_time = fields->start_time;
+    if (auto cmdline = dir->read("cmdline")) {
+      p.cmdline = procfs::parse_cmdline(*cmdline);
     }
     p.chrooted = dir->chrooted();
     if (auto cgroup = dir->read("cgroup")) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "mountinfo/mount_query.hpp"
@@ -22,6 +23,8 @@ struct BuildOptions
   MountSource mounts = MountSource::Best;
   // Record which processes have this block device open.
   std::optional<dev_t> opened_device;
+  // Whether to read mount tables at all (release only needs members).
+  bool read_mounts = true;
   // Read only the mounts this query selects (plus their parents and nsfs
   // mounts) from namespaces other than the caller's, whose table is always
   // read whole.

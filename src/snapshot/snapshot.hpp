@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
@@ -23,7 +24,9 @@ struct Process
 {
   pid_t pid = 0;
   pid_t ppid = 0;
-  std::string comm;
+  std::string comm;             // empty until details are read, or when gone
+  std::string cmdline;          // arguments joined by spaces; empty for kernel threads
+  bool gone = false;            // exited before its details could be read
   std::uint64_t start_time = 0; // clock ticks after boot, for "earliest member"
   NsId mnt_ns = 0;
   bool chrooted = false;           // its mountinfo hides mounts outside its root

@@ -1,8 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sys/affinity.hpp"
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstddef>
 
 namespace nsrun::sys {
@@ -17,20 +17,12 @@ AffinityGuard::~AffinityGuard()
   restore();
 }
 
-std::vector<int> AffinityGuard::candidate_cpus() const
+std::vector<int> AffinityGuard::allowed_cpus() const
 {
   std::vector<int> cpus;
-  const int current = ::sched_getcpu();
-  if (current >= 0) {
-    cpus.push_back(current);
-  }
-  const long configured = std::min<long>(::sysconf(_SC_NPROCESSORS_CONF), CPU_SETSIZE);
-  for (const bool in_mask : {true, false}) {
-    for (int cpu = 0; cpu < configured; ++cpu) {
-      const bool set = m_valid && CPU_ISSET(static_cast<std::size_t>(cpu), &m_saved);
-      if (set == in_mask && cpu != current) {
-        cpus.push_back(cpu);
-      }
+  for (int cpu = 0; m_valid && cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(static_cast<std::size_t>(cpu), &m_saved)) {
+      cpus.push_back(cpu);
     }
   }
   return cpus;

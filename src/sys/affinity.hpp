@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <sched.h>
@@ -16,9 +17,9 @@ public:
   AffinityGuard& operator=(const AffinityGuard&) = delete;
   ~AffinityGuard();
 
-  // The CPU we are on, then the others of our affinity mask, then every other
-  // configured CPU (pin() tells whether the kernel lets us use it).
-  [[nodiscard]] std::vector<int> candidate_cpus() const;
+  // The CPUs of the saved affinity mask, ascending: the only ones nsrun may
+  // move to (taskset and cpusets mean it).
+  [[nodiscard]] std::vector<int> allowed_cpus() const;
   // Pins to one CPU; false when the kernel refuses.
   bool pin(int cpu);
   void restore();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sys/error.hpp"
 
 #include <cstring>
@@ -15,6 +16,19 @@ SystemError::SystemError(int err, std::string action, std::string hint)
   if (!m_hint.empty()) {
     m_message += " (" + m_hint + ")";
   }
+}
+
+bool is_namespace_refusal(int err) noexcept
+{
+  return err == EPERM || err == EACCES || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
+void throw_namespace_error(int err, std::string action, std::string hint)
+{
+  if (is_namespace_refusal(err)) {
+    throw NamespaceRefused(err, std::move(action), std::move(hint));
+  }
+  throw SystemError(err, std::move(action), std::move(hint));
 }
 
 } // namespace nsrun::sys

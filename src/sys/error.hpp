@@ -1,9 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
+// nsrun's error model (see src/README.md): a UsageError (cli/) for a wrong
+// command line, a SystemError for a system call that failed, and one
+// subclass of it, NamespaceRefused, for the kernel refusing the namespace
+// itself, which is the only failure --best-effort may run unisolated after;
+// a StateError for a state nsrun refuses to act on; and IsolationError
+// (launch/) for a namespace that is not isolated as asked.
 namespace nsrun::sys {
 
 // A failed system call: errno in the generic category, what we tried to do,
@@ -24,13 +32,29 @@ private:
   std::string m_message;
 };
 
-// Throws SystemError with the current errno when rc is negative.
-inline long check(long rc, const char* action)
+// unshare(2), the propagation change or setns(2) refused by the kernel, a
+// seccomp filter or an LSM (EPERM, EACCES, EINVAL, ENOSYS, EOPNOTSUPP): the
+// system does not permit a mount namespace here. systemd's namespace.c
+// treats exactly these as "continue without namespacing" (-ENOANO).
+class NamespaceRefused : public SystemError
 {
-  if (rc < 0) {
-    throw SystemError(errno, action);
-  }
-  return rc;
-}
+public:
+  using SystemError::SystemError;
+};
+
+// The system is in a state nsrun will not act on: a file in the way, a
+// directory others could tamper with, a lock another process holds. Not a
+// failed call, so no errno; the message says what and why.
+class StateError : public std::runtime_error
+{
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Whether err, from one of those three calls, means the kernel refused.
+[[nodiscard]] bool is_namespace_refusal(int err) noexcept;
+
+// Throws NamespaceRefused when is_namespace_refusal(err), else SystemError.
+[[noreturn]] void throw_namespace_error(int err, std::string action, std::string hint = {});
 
 } // namespace nsrun::sys

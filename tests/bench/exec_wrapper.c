@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A plain exec wrapper: the cost of one more exec, no namespace at all. */
 #include <stdio.h>
 #include <unistd.h>

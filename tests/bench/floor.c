@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The floor for nsrun's launch cost: exactly the syscalls nsrun must make
  * (unshare, one recursive propagation change, exec), nothing else. */
 #include <sched.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark: `nsrun holders` against the widely used
 #   grep -l PATTERN /proc/*/mountinfo
 # on the same scenario, checking that both give the same processes.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark: what nsrun costs at launch, against the floor (a C program that
 # makes exactly nsrun's syscalls: unshare, one recursive propagation change,
 # exec), a plain exec wrapper and unshare(1), each starting /bin/true.

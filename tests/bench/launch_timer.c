@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Times launchers against each other, interleaved, in one run.
  *
  *   launch-timer [-n RUNS] [-m MOUNTS] LABEL 'COMMAND ARGS' [LABEL 'COMMAND ARGS']...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: both mountinfo parsers (nsrun's own line parser on the
 // launch path, and libmount's for the diagnostics) on arbitrary bytes. They
 // must never crash, and on a single well-formed line they must agree.

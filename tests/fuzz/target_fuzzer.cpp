@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: TARGET classification and matching, and the text and
 // JSON escaping every report uses on paths of arbitrary bytes.
 
 #include "diagnose/target.hpp"
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real daemons: Debian's dockerd and containerd started by hand as two
 // processes in one named namespace, the way docker.service and
 // containerd.service would run them under nsrun. Everything happens in a fake

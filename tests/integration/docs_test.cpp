@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The man page and --help describe the same options: an option added to one
 // and not the other fails here. The man page is rendered by mandoc, as a
 // reader would see it, and compared with the built binary's --help.

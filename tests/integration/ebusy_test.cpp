@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bug nsrun exists for, reproduced with real parts: an ext4 filesystem on
 // a loop device, a "daemon" that mounts and later unmounts it, and an
 // unrelated `unshare -m sleep` started in between. Without nsrun the sleep's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `nsrun holders` against real holders: every kind of thing that keeps a
 // mount alive in another namespace, each built inside a fake host.
 
@@ -374,27 +375,30 @@ TEST(Holders, AProcessWithTheDeviceOpenHoldsItToo)
 
 TEST(Holders, ANamedNamespaceIsShownByName)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    const std::string dir = scratch_dir() + "/ns";
-    const std::string daemon_mount = scratch_dir() + "/backup-mnt";
-    require(::mkdir(daemon_mount.c_str(), 0755) == 0, "mkdir");
-    auto env = current_environment();
-    env.push_back("NSRUN_NS_DIR=" + dir);
-    const auto daemon =
-        run({nsrun_binary(), "--name", "backup", "--", "mount", leak.loop->path(), daemon_mount},
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        const std::string dir = scratch_dir() + "/ns";
+        const std::string daemon_mount = scratch_dir() + "/backup-mnt";
+        require(::mkdir(daemon_mount.c_str(), 0755) == 0, "mkdir");
+        auto env = current_environment();
+        env.push_back("NSRUN_NS_DIR=" + dir);
+        const auto daemon = run(
+            {nsrun_binary(), "--name", "backup", "--", "mount", leak.loop->path(), daemon_mount},
             {.env = env});
-    require(daemon.exit_code() == 0, "daemon mount: " + daemon.describe());
-    leak.unmount_in_host();
-    const auto r = run({nsrun_binary(), "holders", "--json", leak.loop->path()}, {.env = env});
-    const auto report = json::parse(r.out);
-    require(r.exit_code() == 0 && report["namespaces"].size() == 1 &&
-                report["namespaces"][0]["name"] == "backup",
-            r.describe());
-    const auto text = run({nsrun_binary(), "holders", leak.loop->path()}, {.env = env});
-    require(text.out.find("nsrun namespace 'backup'") != std::string::npos, text.out);
-    require(run({nsrun_binary(), "release", "backup"}, {.env = env}).exit_code() == 0, "release");
-  });
+        require(daemon.exit_code() == 0, "daemon mount: " + daemon.describe());
+        leak.unmount_in_host();
+        const auto r = run({nsrun_binary(), "holders", "--json", leak.loop->path()}, {.env = env});
+        const auto report = json::parse(r.out);
+        require(r.exit_code() == 0 && report["namespaces"].size() == 1 &&
+                    report["namespaces"][0]["name"] == "backup",
+                r.describe());
+        const auto text = run({nsrun_binary(), "holders", leak.loop->path()}, {.env = env});
+        require(text.out.find("nsrun namespace 'backup'") != std::string::npos, text.out);
+        require(run({nsrun_binary(), "release", "backup"}, {.env = env}).exit_code() == 0,
+                "release");
+      },
+      {.pid_namespace = true});
   EXPECT_TRUE(host.ok()) << host.report;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The launcher, end to end: the built nsrun binary against the real kernel.
 
 #include "support/host.hpp"

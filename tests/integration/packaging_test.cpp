@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Installation and the Debian package: `cmake --install` into a staging
 // directory, `cpack -G DEB`, and the package unpacked into a throw-away root
 // with dpkg, as a distribution would build and install it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // read_root_propagation() against the kernel: statmount(2) and the mountinfo
 // fallback must agree, whatever / looks like.
 

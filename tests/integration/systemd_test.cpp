@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The systemd templates, run by a real systemd: systemd 252 boots as PID 1
 // of a throw-away system (tests/support/system_root.hpp) with nsrun
 // installed into it the way a package installs it, and the units are the

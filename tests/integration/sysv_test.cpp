@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Debian init script template, driven by the real start-stop-daemon and
 // LSB functions, in a throw-away system whose PID 1 only reaps (as under
 // sysvinit, nothing else runs). The probe is the daemon, configured the way

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tree, leaks and check on a real family of namespaces: a daemon under nsrun
 // with children, a named namespace shared by two processes, a namespace
 // pinned only by a file, a leaked copy held by `unshare -m sleep`, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nsrun-probe: a stand-in daemon for the tests. Each verb reports one thing
 // about the process it runs as, on stdout, so a test can compare what a
 // command sees with and without nsrun in front of it.

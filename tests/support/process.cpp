@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "support/process.hpp"
 
 #include <fcntl.h>
@@ -252,6 +253,11 @@ std::string probe_binary()
 {
   const char* path = std::getenv("NSRUN_PROBE");
   return path != nullptr ? path : NSRUN_BUILT_PROBE;
+}
+
+std::string fake_syscall_binary()
+{
+  return NSRUN_BUILT_FAKE_SYSCALL;
 }
 
 std::vector<std::string> current_environment()

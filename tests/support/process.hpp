@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <sys/types.h>
@@ -71,6 +72,9 @@ Process spawn(const std::vector<std::string>& argv, const RunOptions& options = 
 // Environment variables the test harness passes in.
 std::string nsrun_binary();
 std::string probe_binary();
+// nsrun-fake-syscall: runs a command under a seccomp filter that fakes
+// chosen system calls (see tests/support/fake_syscall.c).
+std::string fake_syscall_binary();
 
 // Our own environment as a vector, in order.
 std::vector<std::string> current_environment();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "support/system_root.hpp"
 
 #include "support/cgroup.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "launch/kernel.hpp"
@@ -20,6 +21,9 @@ public:
   bool host_root_shared = true;
   // Pretend the propagation change silently did nothing (a faking filter).
   bool ignore_propagation_change = false;
+  // Pretend unshare(2) or setns(2) succeeded without doing anything.
+  bool fake_unshare = false;
+  bool fake_setns = false;
 
   std::vector<std::string> calls;
   launch::NamespaceId ns{1, 100};
@@ -41,12 +45,14 @@ public:
   }
   void unshare_mount_ns() override
   {
-    record("unshare_mount_ns");
-    ns.ino += 1;
+    record("unshare_mount_ns", true);
+    if (!fake_unshare) {
+      ns.ino += 1;
+    }
   }
   void set_root_propagation(launch::PropagationMode mode) override
   {
-    record("set_root_propagation");
+    record("set_root_propagation", true);
     if (ignore_propagation_change) {
       return;
     }
@@ -63,10 +69,18 @@ public:
   }
   void enter_mount_ns(int /*fd*/) override
   {
-    record("enter_mount_ns");
-    ns = m_saved;
-    root = m_saved_root;
+    record("enter_mount_ns", true);
+    if (!fake_setns) {
+      ns = m_saved;
+      root = m_saved_root;
+    }
   }
+  launch::CallerPlace save_place() override
+  {
+    record("save_place");
+    return {};
+  }
+  void restore_place(const launch::CallerPlace& /*place*/) override { record("restore_place"); }
   int exec(char* const argv[]) override
   {
     calls.emplace_back("exec");
@@ -77,10 +91,14 @@ public:
   }
 
 private:
-  void record(const std::string& name)
+  // Namespace calls classify their errno like the real ones do.
+  void record(const std::string& name, bool namespace_call = false)
   {
     calls.push_back(name);
     if (const auto it = failures.find(name); it != failures.end()) {
+      if (namespace_call) {
+        sys::throw_namespace_error(it->second, "fake " + name);
+      }
       throw sys::SystemError(it->second, "fake " + name);
     }
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The holders analysis on hand-made snapshots: no /proc, no root.
 
 #include "diagnose/holders.hpp"

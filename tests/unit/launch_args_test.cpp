@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/launch_args.hpp"
 
 #include <gtest/gtest.h>
@@ -161,39 +162,48 @@ TEST(LaunchArgs, NamedNamespaceMistakes)
   EXPECT_EQ(usage_error(Argv{"nsrun", "--name"}), "option '--name' needs a value");
 }
 
-std::string release_error(const Argv& a)
+std::string enter_error(const Argv& a)
 {
   try {
-    (void)parse_release_args(a.argc(), a.argv());
+    (void)parse_enter_args(a.argc(), a.argv());
   } catch (const UsageError& e) {
     return e.what();
   }
   return "(no error)";
 }
 
-TEST(ReleaseArgs, ParsesNameDirAndVerbosity)
+TEST(EnterArgs, ParsesNameDirVerbosityAndCommand)
 {
-  const Argv a{"release", "--ns-dir", "/d", "-v", "docker"};
-  const auto args = parse_release_args(a.argc(), a.argv());
+  const Argv a{"enter", "--ns-dir", "/d", "-v", "docker"};
+  const auto args = parse_enter_args(a.argc(), a.argv());
   EXPECT_EQ(args.name, "docker");
   EXPECT_EQ(*args.ns_dir, "/d");
   EXPECT_EQ(args.verbosity, 1);
-  const Argv b{"release", "--ns-dir=/e", "--", "x"};
-  const auto other = parse_release_args(b.argc(), b.argv());
+  EXPECT_EQ(args.command, nullptr);
+  const Argv b{"enter", "--ns-dir=/e", "x", "--", "ls", "-l"};
+  const auto other = parse_enter_args(b.argc(), b.argv());
   EXPECT_EQ(other.name, "x");
   EXPECT_EQ(*other.ns_dir, "/e");
-  const Argv help{"release", "--help"};
-  EXPECT_EQ(parse_release_args(help.argc(), help.argv()).action, Action::Help);
+  ASSERT_NE(other.command, nullptr);
+  EXPECT_STREQ(other.command[0], "ls");
+  EXPECT_STREQ(other.command[1], "-l");
+  const Argv c{"enter", "x", "findmnt", "-o", "TARGET"};
+  const auto bare = parse_enter_args(c.argc(), c.argv());
+  ASSERT_NE(bare.command, nullptr);
+  EXPECT_STREQ(bare.command[0], "findmnt");
+  EXPECT_STREQ(bare.command[1], "-o");
+  const Argv help{"enter", "--help"};
+  EXPECT_EQ(parse_enter_args(help.argc(), help.argv()).action, Action::Help);
 }
 
-TEST(ReleaseArgs, RefusesBadUsage)
+TEST(EnterArgs, RefusesBadUsage)
 {
-  EXPECT_EQ(release_error(Argv{"release"}), "release needs the NAME of a namespace");
-  EXPECT_EQ(release_error(Argv{"release", "a", "b"}), "release takes one NAME");
-  EXPECT_EQ(release_error(Argv{"release", "--bogus", "a"}), "unknown option '--bogus' for release");
-  EXPECT_EQ(release_error(Argv{"release", "a/b"}),
+  EXPECT_EQ(enter_error(Argv{"enter"}), "enter needs the NAME of a namespace");
+  EXPECT_EQ(enter_error(Argv{"enter", "--bogus", "a"}), "unknown option '--bogus' for enter");
+  EXPECT_EQ(enter_error(Argv{"enter", "a/b"}),
             "invalid namespace name 'a/b': only A-Z a-z 0-9 _ . - are allowed");
-  EXPECT_EQ(release_error(Argv{"release", "--ns-dir"}), "option '--ns-dir' needs a value");
+  EXPECT_EQ(enter_error(Argv{"enter", "--ns-dir"}), "option '--ns-dir' needs a value");
+  EXPECT_EQ(enter_error(Argv{"enter", "-v", "-q", "a"}), "-q and -v cannot be combined");
 }
 
 TEST(LaunchArgs, LoneDashIsACommandName)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "fake_kernel.hpp"
 #include "launch/launcher.hpp"
 #include "launch/verify.hpp"
@@ -18,8 +19,9 @@ char* const kArgv[] = {arg0, arg1, nullptr};
 LaunchPlan plan(PropagationMode mode, OnIsolationFailure on_failure = OnIsolationFailure::Fail)
 {
   LaunchPlan p;
-  p.isolate = [mode](Kernel& kernel, bool& left) {
+  p.isolate = [mode](Kernel& kernel, bool& left) -> Undo {
     isolate(mode, kernel, left);
+    return {};
   };
   p.on_failure = on_failure;
   p.argv = kArgv;
@@ -35,9 +37,9 @@ TEST(Launch, UnsharesThenChangesPropagationThenVerifiesThenExecs)
 {
   FakeKernel k;
   EXPECT_EQ(launch(plan(PropagationMode::Slave), k), ENOENT);
-  const std::vector<std::string> expected = {"current_mount_ns",     "unshare_mount_ns",
-                                             "set_root_propagation", "current_mount_ns",
-                                             "root_propagation",     "exec"};
+  const std::vector<std::string> expected = {"current_mount_ns", "unshare_mount_ns",
+                                             "current_mount_ns", "set_root_propagation",
+                                             "root_propagation", "exec"};
   EXPECT_EQ(k.calls, expected);
   EXPECT_EQ(k.exec_argv, (std::vector<std::string>{"daemon", "--flag"}));
 }
@@ -64,6 +66,85 @@ TEST(Launch, FailsClosedWhenTheKernelFakesSuccess)
   k.ignore_propagation_change = true; // / stays shared
   EXPECT_THROW(launch(plan(PropagationMode::Slave), k), IsolationError);
   EXPECT_FALSE(called(k, "exec"));
+}
+
+// A filter that fakes unshare(2) must not get the caller's mounts changed:
+// the namespace is checked before propagation is touched.
+TEST(Launch, AFakedUnshareNeverReachesThePropagationChange)
+{
+  FakeKernel k;
+  k.fake_unshare = true;
+  EXPECT_THROW(launch(plan(PropagationMode::Slave), k), IsolationError);
+  EXPECT_FALSE(called(k, "set_root_propagation"));
+  EXPECT_FALSE(called(k, "exec"));
+}
+
+TEST(Launch, BestEffortDoesNotRunAfterAFakedUnshare)
+{
+  FakeKernel k;
+  k.fake_unshare = true;
+  EXPECT_THROW(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k),
+               IsolationError);
+  EXPECT_FALSE(called(k, "set_root_propagation"));
+  EXPECT_FALSE(called(k, "exec"));
+}
+
+// --best-effort is for the kernel refusing the namespace, nothing else.
+TEST(Launch, BestEffortFailsClosedOnAnythingButARefusal)
+{
+  for (const int err : {ENOENT, ENOMEM, ENOSPC, EBUSY}) {
+    FakeKernel k;
+    k.failures = {{"unshare_mount_ns", err}};
+    EXPECT_THROW(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k),
+                 sys::SystemError)
+        << err;
+    EXPECT_FALSE(called(k, "exec")) << err;
+  }
+  for (const int err : {EPERM, EACCES, EINVAL, ENOSYS, EOPNOTSUPP}) {
+    FakeKernel k;
+    k.failures = {{"unshare_mount_ns", err}};
+    EXPECT_EQ(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k), ENOENT)
+        << err;
+  }
+}
+
+TEST(Launch, BestEffortRefusesToRunWhenGoingBackIsFaked)
+{
+  FakeKernel k;
+  k.failures = {{"set_root_propagation", EPERM}};
+  k.fake_setns = true;
+  EXPECT_THROW(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k),
+               IsolationError);
+  EXPECT_FALSE(called(k, "exec"));
+}
+
+TEST(Launch, BestEffortRestoresRootAndDirectoryAfterGoingBack)
+{
+  FakeKernel k;
+  k.failures = {{"set_root_propagation", EINVAL}};
+  EXPECT_EQ(launch(plan(PropagationMode::Slave, OnIsolationFailure::RunUnisolated), k), ENOENT);
+  const auto entered = std::find(k.calls.begin(), k.calls.end(), "enter_mount_ns");
+  ASSERT_NE(entered, k.calls.end());
+  EXPECT_NE(std::find(entered, k.calls.end(), "restore_place"), k.calls.end());
+}
+
+TEST(Launch, UndoRunsOnlyWhenTheExecFails)
+{
+  for (const int err : {ENOENT, 0}) {
+    FakeKernel k;
+    k.exec_errno = err;
+    int undone = 0;
+    LaunchPlan p = plan(PropagationMode::Slave);
+    p.isolate = [&undone](Kernel& kernel, bool& left) -> Undo {
+      isolate(PropagationMode::Slave, kernel, left);
+      return [&undone] {
+        ++undone;
+      };
+    };
+    EXPECT_EQ(launch(p, k), err);
+    // A real exec never returns; a returned errno means the command did not run.
+    EXPECT_EQ(undone, 1);
+  }
 }
 
 TEST(Launch, FailsClosedWhenVerificationCannotRead)
@@ -136,7 +217,9 @@ TEST(Verify, RefusesTheSameNamespace)
   const IsolationState s{{1, 10}, {1, 10}, {}};
   const auto problem = isolation_problem(s, PropagationMode::Slave);
   ASSERT_TRUE(problem);
-  EXPECT_EQ(*problem, "still in the caller's mount namespace mnt:[10]");
+  EXPECT_NE(problem->find("still in the caller's mount namespace mnt:[10]"), std::string::npos)
+      << *problem;
+  EXPECT_EQ(namespace_problem(s), problem);
 }
 
 TEST(Verify, RefusesASharedRoot)

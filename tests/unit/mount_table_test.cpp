@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mountinfo fixtures through libmount, the same code that reads /proc.
 
 #include "mountinfo/mount_table.hpp"

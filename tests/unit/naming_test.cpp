@@ -1,14 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "named/naming.hpp"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace nsrun::named {
 namespace {
-
-using launch::PropagationMode;
 
 TEST(NamespaceName, AcceptsTheDocumentedAlphabet)
 {
@@ -59,35 +59,68 @@ const mountinfo::Propagation kPrivateNs{};
 
 TEST(JoinCheck, MatchingModesJoin)
 {
-  EXPECT_FALSE(join_problem("d", kSlaveNs, kSharedHost, PropagationMode::Slave));
-  EXPECT_FALSE(join_problem("d", kPrivateNs, kSharedHost, PropagationMode::Private));
-  EXPECT_FALSE(join_problem("d", kPrivateNs, kPrivateHost, PropagationMode::Private));
+  EXPECT_FALSE(join_problem("d", kSlaveNs, kSharedHost, Expect::Slave));
+  EXPECT_FALSE(join_problem("d", kPrivateNs, kSharedHost, Expect::Private));
+  EXPECT_FALSE(join_problem("d", kPrivateNs, kPrivateHost, Expect::Private));
 }
 
 TEST(JoinCheck, OnAPrivateHostSlaveAndPrivateLookAlike)
 {
-  EXPECT_FALSE(join_problem("d", kPrivateNs, kPrivateHost, PropagationMode::Slave));
+  EXPECT_FALSE(join_problem("d", kPrivateNs, kPrivateHost, Expect::Slave));
 }
 
 TEST(JoinCheck, CreatedSlaveJoinedPrivateIsRefusedNamingBoth)
 {
-  EXPECT_EQ(join_problem("d", kSlaveNs, kSharedHost, PropagationMode::Private),
+  EXPECT_EQ(join_problem("d", kSlaveNs, kSharedHost, Expect::Private),
             "namespace 'd' was created slave (its / is a slave of peer group 1), but private "
             "was asked for");
 }
 
 TEST(JoinCheck, CreatedPrivateJoinedSlaveIsRefusedNamingBoth)
 {
-  EXPECT_EQ(join_problem("d", kPrivateNs, kSharedHost, PropagationMode::Slave),
+  EXPECT_EQ(join_problem("d", kPrivateNs, kSharedHost, Expect::Slave),
             "namespace 'd' was created private (its / has no master although the host's / is "
             "shared), but slave was asked for");
 }
 
-TEST(JoinCheck, ASharedNamespaceIsNeverJoined)
+TEST(JoinCheck, AnyIsolatedNamespaceCanBeEntered)
 {
-  const mountinfo::Propagation shared{.peer_group = 5};
-  EXPECT_TRUE(join_problem("d", shared, kSharedHost, PropagationMode::Slave));
-  EXPECT_TRUE(join_problem("d", shared, kSharedHost, PropagationMode::Private));
+  EXPECT_FALSE(join_problem("d", kSlaveNs, kSharedHost, Expect::Isolated));
+  EXPECT_FALSE(join_problem("d", kPrivateNs, kSharedHost, Expect::Isolated));
+}
+
+mountinfo::MountEntry mount(std::uint64_t id, const std::string& target,
+                            mountinfo::Propagation propagation)
+{
+  mountinfo::MountEntry m;
+  m.id = id;
+  m.target = target;
+  m.propagation = propagation;
+  return m;
+}
+
+// Not only "/": a submount shared with the host carries the daemon's mounts
+// below it back to the host.
+TEST(JoinCheck, ASubmountSharedWithTheHostIsRefusedByName)
+{
+  const std::vector<mountinfo::MountEntry> host = {mount(1, "/", {.peer_group = 1}),
+                                                   mount(2, "/srv", {.peer_group = 7})};
+  const std::vector<mountinfo::MountEntry> ns = {mount(10, "/", {.master = 1}),
+                                                 mount(11, "/srv", {.peer_group = 7})};
+  const auto problem = shared_with_caller_problem("d", ns, host);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(*problem, "namespace 'd' is not isolated: its mount at /srv is shared with the host "
+                      "(peer group 7), so mounts made below it would reach the host");
+}
+
+// A daemon that re-shares its own / (kubelet-style) makes a new peer group
+// nobody outside is in: still isolated, and the next daemon may join.
+TEST(JoinCheck, PeerGroupsMadeInsideAreFine)
+{
+  const std::vector<mountinfo::MountEntry> host = {mount(1, "/", {.peer_group = 1})};
+  const std::vector<mountinfo::MountEntry> ns = {mount(10, "/", {.peer_group = 40, .master = 1}),
+                                                 mount(11, "/var", {.peer_group = 41})};
+  EXPECT_FALSE(shared_with_caller_problem("d", ns, host));
 }
 
 } // namespace

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "report/json.hpp"
-#include "report/text.hpp"
+#include "text/escape.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,40 +9,40 @@ namespace {
 
 TEST(Printable, LeavesOrdinaryTextAlone)
 {
-  EXPECT_EQ(printable("/var/lib/docker/overlay2/abc/merged"),
+  EXPECT_EQ(text::printable("/var/lib/docker/overlay2/abc/merged"),
             "/var/lib/docker/overlay2/abc/merged");
-  EXPECT_EQ(printable("/mnt/caf\xc3\xa9 space"), "/mnt/caf\xc3\xa9 space");
+  EXPECT_EQ(text::printable("/mnt/caf\xc3\xa9 space"), "/mnt/caf\xc3\xa9 space");
 }
 
 TEST(Printable, EscapesWhatCouldBreakATableOrATerminal)
 {
-  EXPECT_EQ(printable("a\nb\tc"), "a\\x0ab\\x09c");
-  EXPECT_EQ(printable("\x1b[31mred"), "\\x1b[31mred");
-  EXPECT_EQ(printable("back\\slash"), "back\\\\slash");
-  EXPECT_EQ(printable("\xff\xfe"), "\\xff\\xfe");
-  EXPECT_EQ(printable("\xc2\x9b"), "\\xc2\\x9b") << "C1 control (CSI)";
-  EXPECT_EQ(printable("\xe2\x82"), "\\xe2\\x82") << "truncated sequence";
-  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf") << "overlong";
-  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80") << "surrogate";
+  EXPECT_EQ(text::printable("a\nb\tc"), "a\\x0ab\\x09c");
+  EXPECT_EQ(text::printable("\x1b[31mred"), "\\x1b[31mred");
+  EXPECT_EQ(text::printable("back\\slash"), "back\\\\slash");
+  EXPECT_EQ(text::printable("\xff\xfe"), "\\xff\\xfe");
+  EXPECT_EQ(text::printable("\xc2\x9b"), "\\xc2\\x9b") << "C1 control (CSI)";
+  EXPECT_EQ(text::printable("\xe2\x82"), "\\xe2\\x82") << "truncated sequence";
+  EXPECT_EQ(text::printable("\xc0\xaf"), "\\xc0\\xaf") << "overlong";
+  EXPECT_EQ(text::printable("\xed\xa0\x80"), "\\xed\\xa0\\x80") << "surrogate";
 }
 
 TEST(Utf8, Validates)
 {
-  EXPECT_TRUE(valid_utf8(""));
-  EXPECT_TRUE(valid_utf8("plain"));
-  EXPECT_TRUE(valid_utf8("\xf0\x9f\x98\x80"));
-  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80")) << "above U+10FFFF";
-  EXPECT_FALSE(valid_utf8("\x80"));
+  EXPECT_TRUE(text::valid_utf8(""));
+  EXPECT_TRUE(text::valid_utf8("plain"));
+  EXPECT_TRUE(text::valid_utf8("\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(text::valid_utf8("\xf4\x90\x80\x80")) << "above U+10FFFF";
+  EXPECT_FALSE(text::valid_utf8("\x80"));
 }
 
 TEST(ShellQuote, QuotesOnlyWhenNeeded)
 {
-  EXPECT_EQ(shell_quote("/dev/loop3"), "/dev/loop3");
-  EXPECT_EQ(shell_quote("UUID=1234-abcd"), "UUID=1234-abcd");
-  EXPECT_EQ(shell_quote("/mnt/a b"), "'/mnt/a b'");
-  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
-  EXPECT_EQ(shell_quote(""), "''");
-  EXPECT_EQ(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+  EXPECT_EQ(text::shell_quote("/dev/loop3"), "/dev/loop3");
+  EXPECT_EQ(text::shell_quote("UUID=1234-abcd"), "UUID=1234-abcd");
+  EXPECT_EQ(text::shell_quote("/mnt/a b"), "'/mnt/a b'");
+  EXPECT_EQ(text::shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(text::shell_quote(""), "''");
+  EXPECT_EQ(text::shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
 }
 
 TEST(JsonBytes, ValidUtf8StaysAPlainString)

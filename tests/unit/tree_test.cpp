@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tree, leaks and check on hand-made snapshots: parent links, relations to
 // the host, the leak rule, folding, widths, and golden text and DOT.
 

@@ -1,8 +1,9 @@
-#include "report/text.hpp"
+// SPDX-License-Identifier: Apache-2.0
+#include "text/escape.hpp"
 
 #include <fmt/format.h>
 
-namespace nsrun::report {
+namespace nsrun::text {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0.
@@ -62,14 +63,16 @@ bool valid_utf8(std::string_view bytes)
   return true;
 }
 
-std::string printable(std::string_view bytes)
+namespace {
+
+std::string escape(std::string_view bytes, bool backslashes)
 {
   std::string out;
   out.reserve(bytes.size());
   for (std::size_t i = 0; i < bytes.size();) {
     const auto c = static_cast<unsigned char>(bytes[i]);
     const std::size_t n = utf8_sequence(bytes, i);
-    if (c == '\\') {
+    if (c == '\\' && backslashes) {
       out += "\\\\";
       i += 1;
     } else if (n == 0 || c < 0x20 || c == 0x7F) {
@@ -85,6 +88,18 @@ std::string printable(std::string_view bytes)
     }
   }
   return out;
+}
+
+} // namespace
+
+std::string printable(std::string_view bytes)
+{
+  return escape(bytes, true);
+}
+
+std::string printable_keeping_backslashes(std::string_view bytes)
+{
+  return escape(bytes, false);
 }
 
 std::string shell_quote(std::string_view word)
@@ -106,4 +121,4 @@ std::string shell_quote(std::string_view word)
   return out + "'";
 }
 
-} // namespace nsrun::report
+} // namespace nsrun::text

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/named_commands.hpp"
+
+#include "cli/exit_codes.hpp"
+#include "cli/output.hpp"
+#include "diagnose/propagation.hpp"
+#include "diagnose/tree.hpp"
+#include "log/log.hpp"
+#include "named/named_namespace.hpp"
+#include "named/naming.hpp"
+#include "named/ns_dir.hpp"
+#include "report/describe.hpp"
+#include "report/json.hpp"
+#include "report/named_report.hpp"
+#include "snapshot/builder.hpp"
+#include "sys/error.hpp"
+#include "text/escape.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace nsrun::cli {
+namespace {
+
+// Processes and threads living in namespace ns (an inode); nullopt when some
+// processes could not be inspected, so that nobody is sure there are none.
+struct Members
+{
+  std::vector<pid_t> pids;
+  std::vector<snapshot::ThreadMember> threads;
+  std::vector<pid_t> inaccessible;
+  snapshot::Snapshot snap;
+};
+
+Members members_of(snapshot::NsId ns)
+{
+  snapshot::BuildOptions build;
+  build.read_mounts = false;
+  Members m;
+  m.snap = snapshot::build_snapshot(build);
+  if (const auto* found = m.snap.find(ns)) {
+    m.pids = found->members;
+    m.threads = found->threads;
+  }
+  m.inaccessible = m.snap.inaccessible;
+  snapshot::add_process_details(m.snap, m.pids);
+  return m;
+}
+
+} // namespace
+
+void add_release_command(CLI::App& app, ReleaseOptions& options)
+{
+  auto* cmd = app.add_subcommand("release", "");
+  cmd->add_option("NAME", options.name)->required();
+  cmd->add_flag("--force", options.force);
+  add_ns_dir_option(*cmd, options.ns_dir);
+}
+
+void add_list_command(CLI::App& app, ListOptions& options)
+{
+  auto* cmd = app.add_subcommand("list", "");
+  add_ns_dir_option(*cmd, options.ns_dir);
+  add_table_options(*cmd, options.table);
+}
+
+int run_release(const ReleaseOptions& options, const std::string& default_ns_dir)
+{
+  if (auto problem = named::name_problem(options.name)) {
+    log::error("{} (see 'nsrun release --help')", *problem);
+    return kExitTrouble;
+  }
+  const std::string dir_path = ns_dir_or(options.ns_dir, default_ns_dir);
+  const named::Target target{options.name, dir_path};
+  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
+  if (!dir) {
+    log::error("no namespace '{}' in {}", target.name, dir_path);
+    return kExitTrouble;
+  }
+  // Held while deciding and releasing: a daemon starting meanwhile either
+  // joins before (and is counted) or creates a new namespace after.
+  dir->lock();
+  auto entry = dir->inspect(target.name);
+  switch (entry.kind) {
+  case named::EntryKind::Missing:
+    log::error("no namespace '{}' in {}", target.name, dir_path);
+    return kExitTrouble;
+  case named::EntryKind::InTheWay:
+    log::error("{} is {}, not a namespace file nsrun made; nothing was deleted", target.path(),
+               entry.why);
+    return kExitTrouble;
+  case named::EntryKind::OurFile:
+    dir->remove_marker(target.name);
+    log::info("removed the stale file {}: no namespace was bound on it", target.path());
+    return kExitYes;
+  case named::EntryKind::Live:
+    break;
+  }
+  const auto members = members_of(entry.inode);
+  const std::size_t count = members.pids.size() + members.threads.size();
+  if (count == 0 && !members.inaccessible.empty() && !options.force) {
+    log::error("cannot tell whether processes still live in namespace '{}':{} (--force releases "
+               "it anyway)",
+               target.name, report::inaccessible_note(members.inaccessible));
+    return kExitTrouble;
+  }
+  if (count > 0 && !options.force) {
+    log::error("namespace '{}' still has {} process{}: stop them first (release refused, so "
+               "that the next --name {} joins them instead of splitting off a new namespace)",
+               target.name, count, count == 1 ? "" : "es", target.name);
+    for (const pid_t pid : members.pids) {
+      log::error("  {}", report::describe_process(members.snap, pid));
+    }
+    for (const auto& t : members.threads) {
+      log::error("  thread {} of {}", t.tid, report::describe_process(members.snap, t.pid));
+    }
+    return kExitNo;
+  }
+  entry.ns.reset();
+  if (!dir->unbind_and_remove(target.name)) {
+    log::warn("left {} in place: the file under the namespace is not nsrun's", target.path());
+  }
+  if (count > 0) {
+    log::warn("released namespace '{}' with {} process{} still in it: the next --name {} creates "
+              "a new namespace, apart from them",
+              target.name, count, count == 1 ? "" : "es", target.name);
+  } else {
+    log::info("released namespace '{}'", target.name);
+  }
+  return kExitYes;
+}
+
+int run_list(const ListOptions& options, const std::string& default_ns_dir)
+{
+  const std::string dir_path = ns_dir_or(options.ns_dir, default_ns_dir);
+  std::vector<report::NamedEntry> entries;
+  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
+  snapshot::Snapshot snap;
+  if (dir) {
+    dir->lock();
+    std::vector<std::string> names;
+    DIR* listing = ::fdopendir(::dup(dir->fd()));
+    if (listing == nullptr) {
+      throw sys::SystemError(errno, "cannot list " + dir_path);
+    }
+    while (const dirent* e = ::readdir(listing)) {
+      if (named::is_entry_name(e->d_name)) {
+        names.emplace_back(e->d_name);
+      }
+    }
+    ::closedir(listing);
+    std::sort(names.begin(), names.end());
+    snap = snapshot::build_snapshot();
+    for (const auto& name : names) {
+      auto inspected = dir->inspect(name);
+      report::NamedEntry entry;
+      entry.name = name;
+      entry.kind = inspected.kind;
+      entry.why = inspected.why;
+      entry.ns = inspected.inode;
+      if (inspected.kind == named::EntryKind::Live) {
+        struct stat st = {};
+        if (::fstat(inspected.ns.get(), &st) == 0) {
+          entry.created = st.st_ctim.tv_sec;
+        }
+      }
+      entries.push_back(std::move(entry));
+    }
+    std::vector<pid_t> pids;
+    for (const auto& e : entries) {
+      if (const auto* ns = snap.find(e.ns)) {
+        pids.insert(pids.end(), ns->members.begin(), ns->members.end());
+      }
+    }
+    snapshot::add_process_details(snap, pids);
+  }
+  const auto masters = diagnose::master_of_groups(snap);
+  for (auto& e : entries) {
+    if (const auto* ns = snap.find(e.ns)) {
+      e.relation = diagnose::host_relation(snap, *ns, masters);
+      if (const auto* root = diagnose::root_mount(*ns)) {
+        e.root = root->propagation;
+      }
+    }
+  }
+  if (options.table.json) {
+    fmt::print("{}", report::dump(report::named_json(snap, dir_path, entries)));
+  } else {
+    fmt::print("{}", report::named_table(snap, entries).render(options.table.style()));
+  }
+  return kExitYes;
+}
+
+} // namespace nsrun::cli

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "diagnose/propagation.hpp"
+#include "named/ns_dir.hpp"
+#include "report/table.hpp"
+#include "snapshot/snapshot.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nsrun::report {
+
+// One entry of the namespace directory, as `nsrun list` shows it.
+struct NamedEntry
+{
+  std::string name;
+  named::EntryKind kind = named::EntryKind::Missing;
+  std::string why;                     // InTheWay: what it is
+  snapshot::NsId ns = 0;               // Live
+  std::optional<std::int64_t> created; // Live: seconds since the epoch
+  diagnose::HostRelation relation = diagnose::HostRelation::Unknown;
+  mountinfo::Propagation root; // its "/"
+};
+
+[[nodiscard]] Table named_table(const snapshot::Snapshot& snapshot,
+                                const std::vector<NamedEntry>& entries);
+
+[[nodiscard]] nlohmann::json named_json(const snapshot::Snapshot& snapshot, const std::string& dir,
+                                        const std::vector<NamedEntry>& entries);
+
+// "live", "stale", "in-the-way"
+[[nodiscard]] std::string state_word(named::EntryKind kind);
+
+// findmnt's words for a mount's propagation: "shared", "slave",
+// "shared,slave", "private", with ",unbindable".
+[[nodiscard]] std::string propagation_words(const mountinfo::Propagation& p);
+
+// ISO 8601 in UTC: "2026-11-29T20:33:59Z".
+[[nodiscard]] std::string iso_time(std::int64_t seconds);
+
+} // namespace nsrun::report
