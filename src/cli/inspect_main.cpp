@@ -10,6 +10,7 @@
 #include "named/naming.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -71,14 +72,14 @@ int inspect_main(int argc, char** argv)
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return kExitYes;
+    fmt::print("{}", app.help());
+    return finish(kExitYes);
   } catch (const CLI::CallForAllHelp&) {
-    std::cout << app.help("", CLI::AppFormatMode::All);
-    return kExitYes;
+    fmt::print("{}", app.help("", CLI::AppFormatMode::All));
+    return finish(kExitYes);
   } catch (const CLI::CallForVersion& e) {
-    std::cout << e.what() << "\n";
-    return kExitYes;
+    fmt::print("{}\n", e.what());
+    return finish(kExitYes);
   } catch (const CLI::ParseError& e) {
     log::error("{} (see 'nsrun --help')", e.what());
     return kExitTrouble;

@@ -141,10 +141,15 @@ int exec_failure_status(int err)
   return err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitCannotExecute;
 }
 
+// Help and version are results too: a full disk or closed pipe is a failure.
 int print(const char* text)
 {
-  std::fputs(text, stdout);
-  return std::fflush(stdout) == 0 ? 0 : kExitLaunchFailed;
+  const bool written =
+      std::fputs(text, stdout) >= 0 && std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
+  if (!written) {
+    log::error("cannot write the output: {}", std::strerror(errno != 0 ? errno : EIO));
+  }
+  return written ? 0 : kExitLaunchFailed;
 }
 
 // The directory for --name and enter. NSRUN_NS_DIR only matters there: an

@@ -322,8 +322,10 @@ void NsDir::make_private_mount()
   if (::fstat(m_dir.get(), &before) != 0) {
     throw sys::SystemError(errno, "cannot inspect " + shown);
   }
+  // Recursive: namespace files bound in the directory before it was a mount
+  // point must stay visible, or they would look like stale files.
   const std::string self = fd_path(m_dir.get());
-  if (::mount(self.c_str(), self.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+  if (::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     throw sys::SystemError(errno, "cannot bind-mount " + shown + " onto itself");
   }
   m_made_bind = true;

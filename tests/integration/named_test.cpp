@@ -9,19 +9,24 @@
 #include "support/process.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -355,8 +360,16 @@ TEST(Named, KeepsPidFdsEnvironmentAndWorkingDirectory)
           const auto direct = run({probe_binary(), "fds"}, {.fds = {{7, out.read_end()}}});
           const auto wrapped =
               run(nsrun_named("keep", {probe_binary(), "fds"}), {.fds = {{7, out.read_end()}}});
+          // fds 0-2 are each run's own pipes; everything above must match.
           const auto tail = [](const std::string& s) {
-            return s.substr(s.find("\n3 "));
+            std::string kept;
+            std::istringstream lines(s);
+            for (std::string line; std::getline(lines, line);) {
+              if (std::stoi(line.substr(0, line.find(' '))) > 2) {
+                kept += line + "\n";
+              }
+            }
+            return kept;
           };
           require(direct.out.find("\n7 pipe:") != std::string::npos, direct.out);
           require(tail(wrapped.out) == tail(direct.out),
@@ -485,6 +498,287 @@ TEST(Named, WorksWhateverCpuTheHostAndTheLauncherRunOn)
       EXPECT_TRUE(host.ok()) << host.report;
     }
   }
+}
+
+// A daemon started from a private copy of the host's namespace (a unit with
+// PrivateTmp=, unshare -m) would persist the namespace only in that copy;
+// the next daemon, from the host, would create another one.
+TEST(Named, ACallerOutsideTheHostsNamespaceIsRefused)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string marker = scratch_dir() + "/ran";
+        const auto r = run({"unshare", "-m", nsrun_binary(), "--name", "x", "--ns-dir", ns_dir(),
+                            "--", "touch", marker});
+        require_exit(r, 125, "nested caller");
+        require(r.err.find("not running in the host's mount namespace") != std::string::npos &&
+                    r.err.find("PrivateTmp=") != std::string::npos,
+                r.err);
+        require(::access(marker.c_str(), F_OK) != 0, "the command ran");
+        require(::access((ns_dir() + "/x").c_str(), F_OK) != 0, "a namespace file was made");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+std::string contents(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream all;
+  all << in.rdbuf();
+  return all.str();
+}
+
+// nsrun removes, replaces or mounts over only the file it made.
+TEST(Named, AUsersFileInTheDirectorySurvivesByteForByte)
+{
+  const auto host = in_fake_host(
+      [] {
+        require(::mkdir(ns_dir().c_str(), 0700) == 0, "mkdir");
+        const std::string report = ns_dir() + "/report.txt";
+        const std::string data = "quarterly numbers\n\0binary\xff";
+        {
+          std::ofstream out(report, std::ios::binary);
+          out << data;
+        }
+        // An empty file is not nsrun's either unless it has nsrun's mode.
+        const std::string empty = ns_dir() + "/empty";
+        require(::close(::open(empty.c_str(), O_CREAT | O_WRONLY, 0644)) == 0, "touch empty");
+        for (const std::string name : {"report.txt", "empty"}) {
+          const auto release = run({nsrun_binary(), "release", "--ns-dir", ns_dir(), name});
+          require_exit(release, 2, "release over a user's file");
+          require(release.err.find("nothing was deleted") != std::string::npos, release.err);
+          const auto start = run(nsrun_named(name, {"true"}));
+          require_exit(start, 125, "--name over a user's file");
+          require(start.err.find("is in the way") != std::string::npos, start.err);
+        }
+        require(contents(report) == data, "the user's file changed");
+        require(::access(empty.c_str(), F_OK) == 0, "the empty file was removed");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// Binds the namespace of pid at path, retrying the kernel's id-ordering
+// refusal by making the namespace again (the caller passes a maker).
+bool bind_namespace_of(pid_t pid, const std::string& path)
+{
+  const std::string source = "/proc/" + std::to_string(pid) + "/ns/mnt";
+  return ::mount(source.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) == 0;
+}
+
+// Joining judges every mount, not only /: a submount that is still a peer
+// of the host's would carry the daemon's mounts back to the host. A peer
+// group the daemons made inside (kubelet-style rshared /) is fine.
+TEST(Named, AHostSharedSubmountRefusesTheJoinAReSharedRootDoesNot)
+{
+  const auto host = in_fake_host(
+      [] {
+        // A hand-made namespace: / made a slave, but only /, so the scratch
+        // tmpfs below it stays a peer of the host's.
+        require(::mkdir(ns_dir().c_str(), 0700) == 0, "mkdir");
+        require(::mount(ns_dir().c_str(), ns_dir().c_str(), nullptr, MS_BIND, nullptr) == 0 &&
+                    ::mount(nullptr, ns_dir().c_str(), nullptr, MS_PRIVATE, nullptr) == 0,
+                "private ns dir");
+        const std::string file = ns_dir() + "/leaky";
+        bool bound = false;
+        std::vector<Process> keepers;
+        for (int attempt = 0; attempt < 50 && !bound; ++attempt) {
+          Pipe ready;
+          keepers.push_back(spawn({"unshare", "-m", "--propagation", "unchanged", "sh", "-c",
+                                   "mount --make-slave / && echo ready && exec sleep 1000"},
+                                  {.fds = {{1, ready.write_end()}}}));
+          ready.close_write();
+          require(ready.read_line() == "ready", "the hand-made namespace did not start");
+          if (::access(file.c_str(), F_OK) != 0) {
+            require(::close(::open(file.c_str(), O_CREAT | O_WRONLY, 0400)) == 0, "touch");
+          }
+          bound = bind_namespace_of(keepers.back().pid(), file);
+        }
+        require(bound, "cannot bind the hand-made namespace");
+        const auto refused = run(nsrun_named("leaky", {"true"}));
+        require_exit(refused, 125, "join a namespace with a host-shared submount");
+        require(refused.err.find("is shared with the host (peer group") != std::string::npos,
+                refused.err);
+
+        require_exit(run(nsrun_named("kube", {"mount", "--make-rshared", "/"})), 0, "re-share /");
+        const auto joined = run(nsrun_named("kube", {"findmnt", "-no", "PROPAGATION", "/"}));
+        require_exit(joined, 0, "join after the daemon re-shared its /");
+        require(joined.out.find("shared") != std::string::npos,
+                "/ is not re-shared: " + joined.out);
+        const auto check = run({nsrun_binary(), "check", "--name", "kube", "--ns-dir", ns_dir()});
+        require_exit(check, 0, "check --name kube");
+        require(::umount(file.c_str()) == 0, "umount leaky");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Named, ABindMountAtTheFileFailsFastWithItsReason)
+{
+  const auto host = in_fake_host(
+      [] {
+        require_exit(run(nsrun_named("first", {"true"})), 0, "make the directory");
+        const std::string file = ns_dir() + "/bound";
+        const std::string source = scratch_dir() + "/source";
+        for (const auto& path : {file, source}) {
+          require(::close(::open(path.c_str(), O_CREAT | O_WRONLY, 0400)) == 0, "touch");
+        }
+        require(::mount(source.c_str(), file.c_str(), nullptr, MS_BIND, nullptr) == 0, "bind");
+        const auto start = std::chrono::steady_clock::now();
+        const auto r = run(nsrun_named("bound", {"true"}));
+        const auto took = std::chrono::steady_clock::now() - start;
+        require_exit(r, 125, "a bind mount at DIR/NAME");
+        require(r.err.find("is in the way: a mount point") != std::string::npos, r.err);
+        require(took < std::chrono::seconds(1), "took more than a second");
+        require(::umount(file.c_str()) == 0, "umount");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// nsrun changes no mount of the caller's namespace but its own directory's.
+TEST(Named, NsDirSlashOrAForeignMountPointIsRefusedAndChangesNothing)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string other = scratch_dir() + "/someones-mount";
+        require(::mkdir(other.c_str(), 0700) == 0 &&
+                    ::mount("other", other.c_str(), "tmpfs", 0, "mode=0700") == 0,
+                "mount");
+        auto propagation = [] {
+          std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> out;
+          for (const auto& m : mounts_of()) {
+            out[m.target] = {m.propagation.peer_group, m.propagation.master};
+          }
+          return out;
+        };
+        const auto before = propagation();
+        for (const auto& dir : {std::string("/"), other}) {
+          const auto r = run({nsrun_binary(), "--name", "x", "--ns-dir", dir, "--", "true"});
+          require_exit(r, 125, "--ns-dir " + dir);
+        }
+        require(propagation() == before, "a mount's propagation changed");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Named, ListAndEnterOnLiveStaleAndMissingNames)
+{
+  const auto host = in_fake_host(
+      [] {
+        Pipe out;
+        Pipe go;
+        auto daemon = spawn(nsrun_named("live", {"sh", "-c", "echo up; read x <&4"}),
+                            {.fds = {{1, out.write_end()}, {4, go.read_end()}}});
+        go.close_read();
+        require(out.read_line() == "up", "daemon did not start");
+        require(::close(::open((ns_dir() + "/stale").c_str(), O_CREAT | O_WRONLY, 0400)) == 0 &&
+                    ::chmod((ns_dir() + "/stale").c_str(), 0400) == 0,
+                "stale file");
+        require(::mkdir((ns_dir() + "/odd").c_str(), 0700) == 0, "a directory in the way");
+        struct stat live = {};
+        require(::stat((ns_dir() + "/live").c_str(), &live) == 0, "stat live");
+
+        const auto text = run({nsrun_binary(), "list", "--ns-dir", ns_dir()});
+        require_exit(text, 0, "list");
+        const auto line_of = [&](const std::string& name) {
+          std::istringstream lines(text.out);
+          for (std::string line; std::getline(lines, line);) {
+            if (line.rfind(name + " ", 0) == 0) {
+              return line;
+            }
+          }
+          return std::string();
+        };
+        require(line_of("live").find(std::to_string(live.st_ino)) != std::string::npos &&
+                    line_of("live").find(" live ") != std::string::npos &&
+                    line_of("live").find(" slave ") != std::string::npos,
+                text.out);
+        require(line_of("stale").find(" stale") != std::string::npos, text.out);
+        require(line_of("odd").find(" in-the-way") != std::string::npos, text.out);
+
+        const auto listed = run({nsrun_binary(), "list", "--json", "--ns-dir", ns_dir()});
+        require_exit(listed, 0, "list --json");
+        const auto j = nlohmann::json::parse(listed.out);
+        require(j["version"] == 1 && j["namespaces"].size() == 3, listed.out);
+        for (const auto& n : j["namespaces"]) {
+          if (n["name"] == "live") {
+            require(n["state"] == "live" && n["ns"] == live.st_ino && n["propagation"] == "slave" &&
+                        n["processes"].size() == 1 && n["processes"][0]["pid"] == daemon.pid() &&
+                        n["created"].is_string(),
+                    n.dump());
+          } else {
+            require(n["ns"].is_null() && n["processes"].empty(), n.dump());
+          }
+        }
+
+        const auto entered = run(
+            {nsrun_binary(), "enter", "--ns-dir", ns_dir(), "live", "--", probe_binary(), "mntns"});
+        require_exit(entered, 0, "enter live");
+        require(trimmed(entered.out) == std::to_string(live.st_ino), "entered another namespace");
+        const std::string shell = scratch_dir() + "/shell";
+        {
+          std::ofstream script(shell);
+          script << "#!/bin/sh\nexec " << probe_binary() << " mntns\n";
+        }
+        require(::chmod(shell.c_str(), 0755) == 0, "chmod");
+        auto env = current_environment();
+        std::erase_if(env, [](const std::string& e) { return e.rfind("SHELL=", 0) == 0; });
+        env.push_back("SHELL=" + shell);
+        const auto default_command =
+            run({nsrun_binary(), "enter", "--ns-dir", ns_dir(), "live"}, {.env = env});
+        require_exit(default_command, 0, "enter with $SHELL");
+        require(trimmed(default_command.out) == std::to_string(live.st_ino),
+                "$SHELL not run inside");
+        const auto stale = run({nsrun_binary(), "enter", "--ns-dir", ns_dir(), "stale", "true"});
+        require_exit(stale, 125, "enter stale");
+        require(stale.err.find("only a stale file") != std::string::npos, stale.err);
+        const auto missing =
+            run({nsrun_binary(), "enter", "--ns-dir", ns_dir(), "missing", "true"});
+        require_exit(missing, 125, "enter missing");
+        require(missing.err.find("no namespace 'missing'") != std::string::npos, missing.err);
+        require(::access((ns_dir() + "/missing").c_str(), F_OK) != 0, "enter created a namespace");
+
+        const auto empty = run({nsrun_binary(), "list", "--ns-dir", scratch_dir() + "/none"});
+        require_exit(empty, 0, "list of a missing directory");
+        go.write_line("done");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Named, ReleaseWithMoreThanANameIsAnErrorAndReleasesNothing)
+{
+  const auto host = in_fake_host(
+      [] {
+        require_exit(run(nsrun_named("foo", {"true"})), 0, "create foo");
+        require_exit(run(nsrun_named("bar", {"true"})), 0, "create bar");
+        const auto r = run({nsrun_binary(), "release", "--ns-dir", ns_dir(), "foo", "--", "bar"});
+        require_exit(r, 2, "release foo -- bar");
+        require(is_namespace_file(ns_dir() + "/foo") && is_namespace_file(ns_dir() + "/bar"),
+                "something was released");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Named, CheckLooksUpTheNameInTheGivenDirectory)
+{
+  const auto host = in_fake_host(
+      [] {
+        require_exit(run(nsrun_named("elsewhere", {"true"})), 0, "create");
+        const auto found =
+            run({nsrun_binary(), "check", "--name", "elsewhere", "--ns-dir", ns_dir()});
+        require_exit(found, 0, "check --name --ns-dir");
+        auto env = current_environment();
+        env.push_back("NSRUN_NS_DIR=" + scratch_dir() + "/nothing-here");
+        const auto missing = run({nsrun_binary(), "check", "--name", "elsewhere"}, {.env = env});
+        require_exit(missing, 2, "check --name without --ns-dir");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
 }
 
 } // namespace

@@ -90,6 +90,29 @@ TEST(DebianInitScript, StartStatusSecondStartAndStopWithStartStopDaemon)
   EXPECT_EQ(sys.run({kScript, "status"}).exit_code(), 3) << "LSB: 3 is not running";
 }
 
+// nsrun refusing (exit 125) in start-stop-daemon's background child would
+// go unseen; the template tries the namespace in the foreground first, so
+// the start fails and nsrun's reason is on the terminal.
+TEST(DebianInitScript, ARefusedStartFailsAndSaysWhy)
+{
+  SystemRoot sys({.init = Init::Reaper});
+  sys.install_nsrun();
+  ASSERT_EQ(sys.run({"install", "-m", "0755", kTemplate, kScript}).exit_code(), 0);
+  sys.write("/etc/default/nsrun-daemon",
+            "DAEMON=" + std::string(SystemRoot::kProbe) +
+                "\nDAEMON_ARGS=\"daemon /run/probe-mnt /run/probe.status\"\n"
+                "NSRUN_ARGS=\"--propagation=shared\"\n");
+  const auto started = sys.run({kScript, "start"});
+  EXPECT_NE(started.exit_code(), 0) << started.describe();
+  EXPECT_NE(
+      (started.out + started.err).find("nsrun: error: propagation 'shared' would not isolate"),
+      std::string::npos)
+      << started.describe();
+  EXPECT_TRUE(sys.read(kPidfile).empty()) << "a pidfile for a daemon that never started";
+  EXPECT_NE(sys.run({"pgrep", "-f", "daemon /run/probe-mnt"}).exit_code(), 0)
+      << "the daemon runs although nsrun refused";
+}
+
 // The control for the template's one subtle line: matching on nsrun instead
 // of the daemon never finds the running daemon, so a second start would
 // start a second one.
