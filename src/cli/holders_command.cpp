@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/holders_command.hpp"
-
 #include "cli/exit_codes.hpp"
+#include "cli/inspect_commands.hpp"
 #include "diagnose/holders.hpp"
 #include "log/log.hpp"
 #include "remedy/detach.hpp"
 #include "report/describe.hpp"
 #include "report/holders_report.hpp"
 #include "report/json.hpp"
+#include "resolve/system_users.hpp"
+#include "resolve/target.hpp"
 #include "snapshot/builder.hpp"
-#include "snapshot/target_resolution.hpp"
 #include "text/escape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -41,8 +41,16 @@ snapshot::Snapshot scan(const diagnose::Target& target)
 {
   Stopwatch watch;
   snapshot::BuildOptions build;
-  build.opened_device = target.device;
+  if (target.kind == diagnose::Target::Kind::Device) {
+    build.opened_device = target.device;
+  }
   build.only = target.query();
+  // fuser -m's question too: who has files on it. Not for the root disk,
+  // which every process uses.
+  if (target.files_device() && !target.whole_system) {
+    build.files = snapshot::BuildOptions::Files::OnDevice;
+    build.files_device = target.files_device();
+  }
   auto snap = snapshot::build_snapshot(build);
   log::debug("scanned {} processes and {} mount namespaces in {:.1f} ms", snap.processes.size(),
              snap.namespaces.size(), watch.lap_ms());
@@ -65,6 +73,9 @@ void add_details(snapshot::Snapshot& snap, const diagnose::HoldersReport& report
   for (const auto& open : report.device_opens) {
     pids.insert(open.pid);
   }
+  for (const auto& f : report.files) {
+    pids.insert(f.pid);
+  }
   snapshot::add_process_details(snap, {pids.begin(), pids.end()});
   std::set<pid_t> parents;
   for (const pid_t pid : pids) {
@@ -75,11 +86,44 @@ void add_details(snapshot::Snapshot& snap, const diagnose::HoldersReport& report
   snapshot::add_process_details(snap, {parents.begin(), parents.end()});
 }
 
+// One look at TARGET: the snapshot, the report, and what --detach would do.
+struct Look
+{
+  snapshot::Snapshot snap;
+  diagnose::HoldersReport report;
+  diagnose::DetachPlan plan;
+};
+
+Look look(const diagnose::Target& target, const std::string& ns_dir, diagnose::HostNamespace host)
+{
+  Look l;
+  l.snap = scan(target);
+  Stopwatch watch;
+  l.report = diagnose::find_holders(l.snap, target, ns_dir, resolve::system_users(target));
+  add_details(l.snap, l.report);
+  l.plan = diagnose::plan_detach(l.snap, l.report, host);
+  log::debug("analysed and read process details in {:.1f} ms", watch.lap_ms());
+  return l;
+}
+
+int exit_status(report::Verdict verdict)
+{
+  switch (verdict) {
+  case report::Verdict::Held:
+    return kExitYes;
+  case report::Verdict::NotHeld:
+    return kExitNo;
+  case report::Verdict::Unknown:
+    break;
+  }
+  return kExitTrouble;
+}
+
 nlohmann::json actions_json(const std::vector<remedy::DetachOutcome>& outcomes)
 {
   auto actions = nlohmann::json::array();
   for (const auto& o : outcomes) {
-    nlohmann::json a{{"namespace", o.ns}, {"detached", o.detached}};
+    nlohmann::json a{{"ns", o.ns}, {"detached", o.detached}};
     report::put_bytes(a, "target", o.target);
     a["problem"] = o.problem.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.problem);
     actions.push_back(a);
@@ -87,107 +131,112 @@ nlohmann::json actions_json(const std::vector<remedy::DetachOutcome>& outcomes)
   return actions;
 }
 
-std::string plan_text(const snapshot::Snapshot& snap, const std::vector<diagnose::DetachStep>& plan,
-                      const std::vector<snapshot::NsId>& refused)
-{
-  std::string out;
-  for (const auto& step : plan) {
-    for (const auto& m : step.mounts) {
-      out += fmt::format("would detach {} in {}\n", text::printable(m.target),
-                         report::ns_label(step.ns));
-    }
-  }
-  for (const auto id : refused) {
-    out += fmt::format("would leave {} alone: it is the host's namespace (--include-init)\n",
-                       report::ns_label(id));
-  }
-  (void)snap;
-  return out;
-}
-
 } // namespace
+
+std::string holders_help()
+{
+  return R"(Usage: nsrun holders [OPTIONS] TARGET
+
+Find what keeps TARGET busy: every mount namespace holding a mount of it (and
+what keeps that namespace alive), every process with a file, working
+directory, root, executable or memory mapping on it, swap, loop devices and
+stacked devices on it, and for a block device the kernel's own verdict (an
+exclusive open). --detach lazily unmounts its copies in other namespaces,
+never a namespace's root, never another filesystem, never a process.
+
+TARGET is a block device (/dev/loop3, /dev/mapper/x), MAJ:MIN, LABEL=, UUID=,
+PARTLABEL=, PARTUUID=, a mount point here (that filesystem; for a bind mount
+only that view of it), a directory not mounted here (mounts at that path in
+any namespace), or a mount source as in mountinfo (tmpfs, server:/export).
+
+Options:
+      --detach        detach TARGET's copies in other namespaces (MNT_DETACH),
+                      innermost first, then check again; never signals
+      --dry-run       show what --detach would do and why, do nothing
+      --include-init  let --detach act in PID 1's namespace too
+      --list          one row per holder, in columns (see below)
+  -J, --json          print JSON (see JSON OUTPUT in nsrun(1))
+  -n, --noheadings    with --list: no heading line
+  -r, --raw           with --list: one space between cells, nothing padded
+  -o, --output=LIST   with --list: the columns to show
+      --output-all    with --list: every column
+  -u, --notruncate    with --list: never cut a cell, even on a terminal
+      --ns-dir=DIR    where nsrun's named namespaces are (for their names)
+  -v, --verbose       log more to stderr (repeat for more detail)
+  -q, --quiet         log only errors
+  -h, --help          show this help and exit
+
+Exit status:
+  0  held (after --detach: freed)
+  1  not held (after --detach: still held or still busy)
+  2  error, or cannot tell (processes nsrun could not inspect, or the kernel
+     says busy for a reason nsrun cannot see)
+
+Example:
+  nsrun holders --dry-run /dev/loop3
+
+)" + columns_help(report::holders_table({}, {}, {}));
+}
 
 void add_holders_command(CLI::App& app, HoldersOptions& options)
 {
-  auto* cmd = app.add_subcommand(
-      "holders",
-      "Find which mount namespaces still hold a mount or device, why they are alive, and free it.\n"
-      "TARGET: a block device (/dev/loop3, /dev/mapper/x), MAJ:MIN, LABEL=, UUID=, PARTLABEL=,\n"
-      "PARTUUID=, a mount point (matched by path in every namespace, even where it is no longer\n"
-      "mounted here), or a mount source string as in mountinfo (tmpfs, server:/export).\n"
-      "Exit status: 0 held, 1 not held, 2 error. With --detach: 0 nothing holds it any more,\n"
-      "1 something still does (a process with the device open, or your own namespace).");
-  cmd->add_option("TARGET", options.target, "device, MAJ:MIN, LABEL=, UUID=, mount point or source")
-      ->required();
-  cmd->add_flag("--json", options.json, "print JSON instead of a table");
-  auto* detach = cmd->add_flag(
-      "--detach", options.detach,
-      "enter every other namespace holding TARGET and lazily unmount (MNT_DETACH) its matching "
-      "mounts there, innermost first; never kills or signals; then scan again");
-  auto* dry_run = cmd->add_flag("--dry-run", options.dry_run, "show what --detach would do");
+  auto* cmd = app.add_subcommand("holders");
+  cmd->add_option("TARGET", options.target)->required();
+  auto* detach = cmd->add_flag("--detach", options.detach);
+  auto* dry_run = cmd->add_flag("--dry-run", options.dry_run);
   detach->excludes(dry_run);
-  cmd->add_flag("--include-init", options.include_init,
-                "let --detach act in PID 1's namespace too (refused otherwise)");
+  cmd->add_flag("--include-init", options.include_init);
+  cmd->add_flag("--list", options.list);
+  add_table_options(*cmd, options.table);
+  add_common_options(*cmd, options.common);
 }
 
-int run_holders(const HoldersOptions& options, const std::string& ns_dir)
+int run_holders(const HoldersOptions& options, const std::string& default_ns_dir)
 {
+  const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
   diagnose::Target target;
   try {
-    target = snapshot::resolve_target(options.target);
+    target = resolve::resolve_target(options.target);
   } catch (const std::invalid_argument& e) {
     log::error("{}", e.what());
     return kExitTrouble;
   }
-  auto snap = scan(target);
-  Stopwatch watch;
-  auto report = diagnose::find_holders(snap, target, ns_dir);
-  add_details(snap, report);
-  log::debug("analysed and read process details in {:.1f} ms", watch.lap_ms());
-
-  if (!options.detach && !options.dry_run) {
-    if (options.json) {
-      fmt::print("{}", report::dump(report::holders_json(snap, target, report)));
+  const auto host =
+      options.include_init ? diagnose::HostNamespace::Allow : diagnose::HostNamespace::Refuse;
+  if (options.detach && target.whole_system) {
+    log::error("refusing to detach {}: it is the device / is on, which every namespace's root "
+               "uses; nothing could free it",
+               target.input);
+    return kExitTrouble;
+  }
+  auto before = look(target, ns_dir, host);
+  if (!options.detach) {
+    if (options.list && !options.table.json) {
+      fmt::print("{}", report::holders_table(before.snap, before.report, before.plan)
+                           .render(options.table.style()));
+    } else if (options.table.json) {
+      fmt::print("{}", report::dump(
+                           report::holders_json(before.snap, target, before.report, before.plan)));
     } else {
-      fmt::print("{}", report::holders_text(snap, target, report));
+      fmt::print("{}{}", options.dry_run ? report::plan_text(before.plan) + "\n" : "",
+                 report::holders_text(before.snap, target, before.report, before.plan));
     }
-    return report.held() ? kExitYes : kExitNo;
+    return exit_status(report::verdict(before.report));
   }
 
-  std::vector<snapshot::NsId> refused;
-  const auto plan = diagnose::plan_detach(report,
-                                          options.include_init ? diagnose::HostNamespace::Allow
-                                                               : diagnose::HostNamespace::Refuse,
-                                          refused);
-  if (options.dry_run) {
-    if (options.json) {
-      auto j = report::holders_json(snap, target, report);
-      auto would = nlohmann::json::array();
-      for (const auto& step : plan) {
-        for (const auto& m : step.mounts) {
-          nlohmann::json a{{"namespace", step.ns}};
-          report::put_bytes(a, "target", m.target);
-          would.push_back(a);
-        }
-      }
-      j["would_detach"] = would;
-      j["refused_namespaces"] = refused;
-      fmt::print("{}", report::dump(j));
-    } else {
-      fmt::print("{}\n{}", plan_text(snap, plan, refused),
-                 report::holders_text(snap, target, report));
-    }
-    return report.held() ? kExitYes : kExitNo;
+  if (before.plan.refused) {
+    log::error("{}", *before.plan.refused);
+    return kExitTrouble;
   }
-
-  const auto outcomes = remedy::detach(snap, plan);
-  auto after_snap = scan(target);
-  auto after = diagnose::find_holders(after_snap, target, ns_dir);
-  add_details(after_snap, after);
-  if (options.json) {
-    auto j = report::holders_json(after_snap, target, after);
+  const auto outcomes = remedy::detach(before.snap, before.plan.steps);
+  const auto after = look(target, ns_dir, host);
+  // Freed only when nothing visible holds it, nobody was hidden from us,
+  // and for a block device the kernel agrees (an exclusive open succeeds).
+  const auto verdict = report::verdict(after.report);
+  if (options.table.json) {
+    auto j = report::holders_json(after.snap, target, after.report, after.plan);
     j["detached"] = actions_json(outcomes);
-    j["refused_namespaces"] = refused;
+    j["before"] = report::plan_json(before.plan, before.report);
     fmt::print("{}", report::dump(j));
   } else {
     std::string out;
@@ -197,13 +246,26 @@ int run_holders(const HoldersOptions& options, const std::string& ns_dir)
                         : fmt::format("could not detach {} in {}: {}\n", text::printable(o.target),
                                       report::ns_label(o.ns), o.problem);
     }
-    for (const auto id : refused) {
-      out += fmt::format("left {} alone: it is the host's namespace (add --include-init)\n",
-                         report::ns_label(id));
+    for (const auto& s : before.plan.skipped) {
+      out += fmt::format("left {} in {} alone: {}\n", text::printable(s.mount.target),
+                         report::ns_label(s.ns), s.why);
     }
-    fmt::print("{}\nafter detaching:\n{}", out, report::holders_text(after_snap, target, after));
+    const char* state = verdict == report::Verdict::NotHeld ? "freed"
+                        : verdict == report::Verdict::Held  ? "STILL HELD"
+                        : after.report.busy_unexplained()   ? "STILL BUSY"
+                                                            : "cannot tell whether it is free";
+    fmt::print("{}\nafter detaching ({}):\n{}", out, state,
+               report::holders_text(after.snap, target, after.report, after.plan));
   }
-  return after.held() ? kExitNo : kExitYes;
+  switch (verdict) {
+  case report::Verdict::NotHeld:
+    return kExitYes;
+  case report::Verdict::Held:
+    return kExitNo;
+  case report::Verdict::Unknown:
+    break;
+  }
+  return after.report.busy_unexplained() ? kExitNo : kExitTrouble;
 }
 
 } // namespace nsrun::cli

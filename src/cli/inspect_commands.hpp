@@ -1,45 +1,83 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "cli/options.hpp"
+
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
-namespace CLI { // NOLINT(readability-identifier-naming): CLI11 names it
-class App;
-}
-
-// The subcommands that look at the whole host: tree, leaks, check. (holders
-// has its own file: it also acts.)
+// The subcommands nsrun-inspect runs, one file each: holders, leaks, tree,
+// check (diagnostics), release and list (named namespaces). Each has its
+// options (a plain struct), its registration with CLI11, its help text and
+// its run function, which returns the exit status.
 namespace nsrun::cli {
 
-struct TreeOptions
+struct HoldersOptions
 {
-  bool all = false;
-  bool json = false;
-  bool dot = false;
+  Common common;
+  TableArgs table;
+  std::string target;
+  bool list = false;
+  bool detach = false;
+  bool dry_run = false;
+  bool include_init = false;
 };
 
 struct LeaksOptions
 {
+  Common common;
+  TableArgs table;
   std::string under;
+};
+
+struct TreeOptions
+{
+  Common common;
+  bool all = false;
   bool json = false;
+  bool dot = false;
+  bool notruncate = false;
 };
 
 struct CheckOptions
 {
+  Common common;
   std::optional<int> pid;
   std::string pidfile;
   std::string name;
-  std::string ns_dir;
   bool json = false;
 };
 
-void add_tree_command(CLI::App& app, TreeOptions& options);
-void add_leaks_command(CLI::App& app, LeaksOptions& options);
-void add_check_command(CLI::App& app, CheckOptions& options);
+struct ReleaseOptions
+{
+  Common common;
+  std::string name;
+  bool force = false;
+};
 
-int run_tree(const TreeOptions& options, const std::string& ns_dir);
-int run_leaks(const LeaksOptions& options);
+struct ListOptions
+{
+  Common common;
+  TableArgs table;
+};
+
+// The help text of a subcommand (also for `nsrun help NAME`); empty for an
+// unknown name.
+[[nodiscard]] std::string help_text(std::string_view subcommand);
+
+// The option names the parser accepts for a subcommand ("-J", "--json",
+// ...), for the test that keeps each help text true.
+[[nodiscard]] std::vector<std::string> accepted_options(std::string_view subcommand);
+
+[[nodiscard]] std::vector<std::string> subcommand_names();
+
+int run_holders(const HoldersOptions& options, const std::string& default_ns_dir);
+int run_leaks(const LeaksOptions& options, const std::string& default_ns_dir);
+int run_tree(const TreeOptions& options, const std::string& default_ns_dir);
 int run_check(const CheckOptions& options, const std::string& default_ns_dir);
+int run_release(const ReleaseOptions& options, const std::string& default_ns_dir);
+int run_list(const ListOptions& options, const std::string& default_ns_dir);
 
 } // namespace nsrun::cli

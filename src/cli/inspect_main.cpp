@@ -2,9 +2,7 @@
 #include "cli/inspect_main.hpp"
 
 #include "cli/exit_codes.hpp"
-#include "cli/holders_command.hpp"
 #include "cli/inspect_commands.hpp"
-#include "cli/named_commands.hpp"
 #include "launch/privileges.hpp"
 #include "log/log.hpp"
 #include "named/naming.hpp"
@@ -16,14 +14,93 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
-
-#ifndef NSRUN_VERSION
-#  define NSRUN_VERSION "unknown"
-#endif
+#include <functional>
 
 namespace nsrun::cli {
+
+// Defined with each subcommand.
+std::string holders_help();
+std::string leaks_help();
+std::string tree_help();
+std::string check_help();
+std::string release_help();
+std::string list_help();
+void add_holders_command(CLI::App& app, HoldersOptions& options);
+void add_leaks_command(CLI::App& app, LeaksOptions& options);
+void add_tree_command(CLI::App& app, TreeOptions& options);
+void add_check_command(CLI::App& app, CheckOptions& options);
+void add_release_command(CLI::App& app, ReleaseOptions& options);
+void add_list_command(CLI::App& app, ListOptions& options);
+
 namespace {
+
+// Every subcommand's options, so that one parse fills the one given.
+struct AllOptions
+{
+  HoldersOptions holders;
+  LeaksOptions leaks;
+  TreeOptions tree;
+  CheckOptions check;
+  ReleaseOptions release;
+  ListOptions list;
+};
+
+struct Subcommand
+{
+  const char* name;
+  std::string (*help)();
+  std::function<void(CLI::App&, AllOptions&)> add;
+  std::function<const Common&(const AllOptions&)> common;
+  std::function<int(const AllOptions&, const std::string&)> run;
+};
+
+const std::vector<Subcommand>& subcommands()
+{
+  static const std::vector<Subcommand> all = {
+      {"holders", holders_help, [](auto& app, auto& o) { add_holders_command(app, o.holders); },
+       [](const auto& o) -> const Common& { return o.holders.common; },
+       [](const auto& o, const auto& dir) {
+         return run_holders(o.holders, dir);
+       }},
+      {"leaks", leaks_help, [](auto& app, auto& o) { add_leaks_command(app, o.leaks); },
+       [](const auto& o) -> const Common& { return o.leaks.common; },
+       [](const auto& o, const auto& dir) {
+         return run_leaks(o.leaks, dir);
+       }},
+      {"tree", tree_help, [](auto& app, auto& o) { add_tree_command(app, o.tree); },
+       [](const auto& o) -> const Common& { return o.tree.common; },
+       [](const auto& o, const auto& dir) {
+         return run_tree(o.tree, dir);
+       }},
+      {"check", check_help, [](auto& app, auto& o) { add_check_command(app, o.check); },
+       [](const auto& o) -> const Common& { return o.check.common; },
+       [](const auto& o, const auto& dir) {
+         return run_check(o.check, dir);
+       }},
+      {"release", release_help, [](auto& app, auto& o) { add_release_command(app, o.release); },
+       [](const auto& o) -> const Common& { return o.release.common; },
+       [](const auto& o, const auto& dir) {
+         return run_release(o.release, dir);
+       }},
+      {"list", list_help, [](auto& app, auto& o) { add_list_command(app, o.list); },
+       [](const auto& o) -> const Common& { return o.list.common; },
+       [](const auto& o, const auto& dir) {
+         return run_list(o.list, dir);
+       }},
+  };
+  return all;
+}
+
+// The parser, without CLI11's own help: each subcommand has -h/--help of
+// its own and prints its hand-written text.
+void build(CLI::App& app, AllOptions& options)
+{
+  app.set_help_flag();
+  app.require_subcommand(1);
+  for (const auto& sub : subcommands()) {
+    sub.add(app, options);
+  }
+}
 
 // Results are useless if they did not arrive: a full disk or a closed pipe
 // makes the subcommand fail (2), whatever it found.
@@ -36,7 +113,50 @@ int finish(int status)
   return status;
 }
 
+const Subcommand* find(std::string_view name)
+{
+  for (const auto& sub : subcommands()) {
+    if (name == sub.name) {
+      return &sub;
+    }
+  }
+  return nullptr;
+}
+
 } // namespace
+
+std::string help_text(std::string_view subcommand)
+{
+  const auto* sub = find(subcommand);
+  return sub != nullptr ? sub->help() : std::string();
+}
+
+std::vector<std::string> subcommand_names()
+{
+  std::vector<std::string> names;
+  for (const auto& sub : subcommands()) {
+    names.emplace_back(sub.name);
+  }
+  return names;
+}
+
+std::vector<std::string> accepted_options(std::string_view subcommand)
+{
+  CLI::App app;
+  AllOptions options;
+  build(app, options);
+  std::vector<std::string> names;
+  const auto* sub = app.get_subcommand(std::string(subcommand));
+  for (const auto* option : sub->get_options()) {
+    for (const auto& s : option->get_snames()) {
+      names.push_back("-" + s);
+    }
+    for (const auto& l : option->get_lnames()) {
+      names.push_back("--" + l);
+    }
+  }
+  return names;
+}
 
 int inspect_main(int argc, char** argv)
 {
@@ -46,77 +166,43 @@ int inspect_main(int argc, char** argv)
     log::error("{}", *problem);
     return kExitTrouble;
   }
-  CLI::App app("Inspect mount namespaces: who holds a mount, what leaked, what is isolated.",
-               "nsrun");
-  app.require_subcommand(1);
-  app.fallthrough();
-  app.set_version_flag("-V,--version", "nsrun " NSRUN_VERSION);
-  int verbose = 0;
-  bool quiet = false;
-  app.add_flag("-v,--verbose", verbose, "log more to stderr (repeatable)");
-  app.add_flag("-q,--quiet", quiet, "log only errors");
-
-  HoldersOptions holders;
-  add_holders_command(app, holders);
-  LeaksOptions leaks;
-  add_leaks_command(app, leaks);
-  TreeOptions tree;
-  add_tree_command(app, tree);
-  CheckOptions check;
-  add_check_command(app, check);
-  ReleaseOptions release;
-  add_release_command(app, release);
-  ListOptions list;
-  add_list_command(app, list);
-
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  const auto* sub = find(first);
+  if (sub == nullptr) {
+    log::error("'{}' is not a subcommand of nsrun-inspect (see 'nsrun --help')", first);
+    return kExitTrouble;
+  }
+  CLI::App app("", "nsrun");
+  AllOptions options;
+  build(app, options);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    fmt::print("{}", app.help());
-    return finish(kExitYes);
-  } catch (const CLI::CallForAllHelp&) {
-    fmt::print("{}", app.help("", CLI::AppFormatMode::All));
-    return finish(kExitYes);
-  } catch (const CLI::CallForVersion& e) {
-    fmt::print("{}\n", e.what());
-    return finish(kExitYes);
   } catch (const CLI::ParseError& e) {
-    log::error("{} (see 'nsrun --help')", e.what());
+    if (sub->common(options).help) {
+      fmt::print("{}", sub->help());
+      return finish(kExitYes);
+    }
+    log::error("{} (see 'nsrun {} --help')", usage_message(e), sub->name);
     return kExitTrouble;
   }
-  log::set_verbosity(quiet ? -1 : verbose);
-
-  std::string ns_dir;
+  const Common& common = sub->common(options);
+  if (common.help) {
+    fmt::print("{}", sub->help());
+    return finish(kExitYes);
+  }
+  if (common.quiet && common.verbose > 0) {
+    log::error("-q and -v cannot be combined (see 'nsrun {} --help')", sub->name);
+    return kExitTrouble;
+  }
+  log::set_verbosity(common.quiet ? -1 : common.verbose);
   try {
-    ns_dir = named::resolve_ns_dir(std::nullopt, std::getenv(named::kNsDirVariable));
+    const std::string ns_dir =
+        named::resolve_ns_dir(std::nullopt, std::getenv(named::kNsDirVariable));
+    return finish(sub->run(options, ns_dir));
   } catch (const std::exception& e) {
     log::error("{}", e.what());
     return kExitTrouble;
   }
-  try {
-    if (app.got_subcommand("holders")) {
-      return finish(run_holders(holders, ns_dir));
-    }
-    if (app.got_subcommand("leaks")) {
-      return finish(run_leaks(leaks));
-    }
-    if (app.got_subcommand("tree")) {
-      return finish(run_tree(tree, ns_dir));
-    }
-    if (app.got_subcommand("check")) {
-      return finish(run_check(check, ns_dir));
-    }
-    if (app.got_subcommand("release")) {
-      return finish(run_release(release, ns_dir));
-    }
-    if (app.got_subcommand("list")) {
-      return finish(run_list(list, ns_dir));
-    }
-  } catch (const std::exception& e) {
-    log::error("{}", e.what());
-    return kExitTrouble;
-  }
-  return kExitTrouble;
 }
 
 } // namespace nsrun::cli

@@ -11,6 +11,8 @@
 #include "named/named_namespace.hpp"
 #include "named/naming.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -173,7 +175,15 @@ int run_in_place(const launch::LaunchPlan& plan)
   try {
     launch::RealKernel kernel;
     const int err = launch::launch(plan, kernel);
-    log::error("cannot execute '{}': {}", plan.argv[0], std::strerror(err));
+    const std::string_view command = plan.argv[0];
+    const auto near = err == ENOENT && command.find('/') == std::string_view::npos
+                          ? near_subcommand(command)
+                          : std::nullopt;
+    if (near) {
+      log::error("'{}' is not a command; did you mean '{}'? (see 'nsrun --help')", command, *near);
+    } else {
+      log::error("cannot execute '{}': {}", command, std::strerror(err));
+    }
     return exec_failure_status(err);
   } catch (const std::exception& e) {
     log::error("{}", e.what());
@@ -210,6 +220,34 @@ int enter_main(int argc, char** argv)
   return run_in_place(plan);
 }
 
+// nsrun help [SUBCOMMAND]: the same text as SUBCOMMAND --help.
+int help_main(int argc, char** argv)
+{
+  if (argc < 2) {
+    return print(kHelp) == 0 ? 0 : kExitTrouble;
+  }
+  if (argc > 2) {
+    log::error("help takes one SUBCOMMAND (see 'nsrun --help')");
+    return kExitTrouble;
+  }
+  const std::string_view name = argv[1];
+  if (name == "enter") {
+    return print(kEnterHelp) == 0 ? 0 : kExitTrouble;
+  }
+  if (name == "help") {
+    return print(kHelp) == 0 ? 0 : kExitTrouble;
+  }
+  if (is_inspect_subcommand(name)) {
+    static char help_flag[] = "--help";
+    char* inspect_argv[] = {argv[-1], argv[1], help_flag, nullptr};
+    return exec_inspect(inspect_argv);
+  }
+  const auto near = near_subcommand(name);
+  log::error("no subcommand '{}'{} (see 'nsrun --help')", name,
+             near ? fmt::format("; did you mean '{}'?", *near) : std::string());
+  return kExitTrouble;
+}
+
 launch::Isolator make_isolator(const LaunchArgs& args, std::string ns_dir)
 {
   const auto mode = args.propagation;
@@ -228,6 +266,14 @@ launch::Isolator make_isolator(const LaunchArgs& args, std::string ns_dir)
 
 } // namespace
 
+const char* launcher_help(std::string_view subcommand)
+{
+  if (subcommand.empty()) {
+    return kHelp;
+  }
+  return subcommand == "enter" ? kEnterHelp : "";
+}
+
 int launcher_main(int argc, char** argv)
 {
   const std::string_view first = argc > 1 ? argv[1] : "";
@@ -241,6 +287,9 @@ int launcher_main(int argc, char** argv)
   }
   if (first == "enter") {
     return enter_main(argc - 1, argv + 1);
+  }
+  if (first == "help") {
+    return help_main(argc - 1, argv + 1);
   }
 
   ParsedArgs args;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/named_commands.hpp"
-
 #include "cli/exit_codes.hpp"
-#include "cli/output.hpp"
+#include "cli/inspect_commands.hpp"
 #include "diagnose/propagation.hpp"
 #include "diagnose/tree.hpp"
 #include "log/log.hpp"
@@ -56,19 +54,80 @@ Members members_of(snapshot::NsId ns)
 
 } // namespace
 
+std::string release_help()
+{
+  return R"(Usage: nsrun release [OPTIONS] NAME
+
+Unmount and remove DIR/NAME, the file that keeps the named namespace NAME
+alive, so that it ends with its last process. Refused while processes still
+live in it (they are listed): the next --name NAME would otherwise create a
+second namespace beside them. Only the file nsrun made is removed; anything
+else at DIR/NAME is left alone.
+
+Options:
+      --force         release it although processes still live in it
+      --ns-dir=DIR    where named namespaces are (default $NSRUN_NS_DIR, else
+                      /run/nsrun)
+  -v, --verbose       say what was done (repeat for more detail)
+  -q, --quiet         log only errors
+  -h, --help          show this help and exit
+
+Exit status:
+  0  released (or only a stale file was left, and removed)
+  1  refused: processes still live in it
+  2  error: no such namespace, something else in the way, bad usage, or
+     cannot tell whether processes live in it
+
+Example:
+  nsrun release docker
+)";
+}
+
+std::string list_help()
+{
+  return R"(Usage: nsrun list [OPTIONS]
+
+Every named namespace in DIR: its name, namespace id, whether it is live or
+stale (no namespace on its file) or something else is in the way, the
+propagation of its /, how it relates to the host, its processes and when it
+was created.
+
+Options:
+      --ns-dir=DIR    where named namespaces are (default $NSRUN_NS_DIR, else
+                      /run/nsrun)
+  -J, --json          print JSON (see JSON OUTPUT in nsrun(1))
+  -n, --noheadings    no heading line
+  -r, --raw           one space between cells, nothing padded
+  -o, --output=LIST   the columns to show
+      --output-all    every column
+  -u, --notruncate    never cut a cell, even on a terminal
+  -v, --verbose       log more to stderr (repeat for more detail)
+  -q, --quiet         log only errors
+  -h, --help          show this help and exit
+
+Exit status:
+  0  listed (also when there is none)
+  2  error
+
+Example:
+  nsrun list -o NAME,STATE,PROCS
+
+)" + columns_help(report::named_table({}, {}));
+}
+
 void add_release_command(CLI::App& app, ReleaseOptions& options)
 {
-  auto* cmd = app.add_subcommand("release", "");
+  auto* cmd = app.add_subcommand("release");
   cmd->add_option("NAME", options.name)->required();
   cmd->add_flag("--force", options.force);
-  add_ns_dir_option(*cmd, options.ns_dir);
+  add_common_options(*cmd, options.common);
 }
 
 void add_list_command(CLI::App& app, ListOptions& options)
 {
-  auto* cmd = app.add_subcommand("list", "");
-  add_ns_dir_option(*cmd, options.ns_dir);
+  auto* cmd = app.add_subcommand("list");
   add_table_options(*cmd, options.table);
+  add_common_options(*cmd, options.common);
 }
 
 int run_release(const ReleaseOptions& options, const std::string& default_ns_dir)
@@ -77,7 +136,7 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
     log::error("{} (see 'nsrun release --help')", *problem);
     return kExitTrouble;
   }
-  const std::string dir_path = ns_dir_or(options.ns_dir, default_ns_dir);
+  const std::string dir_path = ns_dir_or(options.common.ns_dir, default_ns_dir);
   const named::Target target{options.name, dir_path};
   auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
   if (!dir) {
@@ -139,7 +198,7 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
 
 int run_list(const ListOptions& options, const std::string& default_ns_dir)
 {
-  const std::string dir_path = ns_dir_or(options.ns_dir, default_ns_dir);
+  const std::string dir_path = ns_dir_or(options.common.ns_dir, default_ns_dir);
   std::vector<report::NamedEntry> entries;
   auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
   snapshot::Snapshot snap;

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -17,10 +18,66 @@
 
 namespace nsrun::cli {
 
+namespace {
+
+constexpr std::string_view kInspect[] = {"release", "list", "holders", "leaks", "tree", "check"};
+
+// Damerau-style distance, capped: is b one edit away from a?
+bool one_edit_apart(std::string_view a, std::string_view b)
+{
+  if (a == b) {
+    return false;
+  }
+  if (a.size() == b.size()) {
+    std::size_t first = 0;
+    while (a[first] == b[first]) {
+      ++first;
+    }
+    if (a.substr(first + 1) == b.substr(first + 1)) {
+      return true; // one letter changed
+    }
+    return first + 1 < a.size() && a[first] == b[first + 1] && a[first + 1] == b[first] &&
+           a.substr(first + 2) == b.substr(first + 2); // two swapped
+  }
+  if (a.size() + 1 == b.size()) {
+    std::swap(a, b);
+  }
+  if (a.size() != b.size() + 1) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.substr(0, i) == b.substr(0, i) && a.substr(i + 1) == b.substr(i)) {
+      return true; // one letter added or dropped
+    }
+  }
+  return false;
+}
+
+} // namespace
+
 bool is_inspect_subcommand(std::string_view word)
 {
-  return word == "release" || word == "list" || word == "holders" || word == "leaks" ||
-         word == "tree" || word == "check";
+  return std::find(std::begin(kInspect), std::end(kInspect), word) != std::end(kInspect);
+}
+
+const std::vector<std::string_view>& all_subcommands()
+{
+  static const std::vector<std::string_view> all = [] {
+    std::vector<std::string_view> names = {"enter", "help"};
+    names.insert(names.end(), std::begin(kInspect), std::end(kInspect));
+    return names;
+  }();
+  return all;
+}
+
+std::optional<std::string_view> near_subcommand(std::string_view word)
+{
+  for (const auto name : all_subcommands()) {
+    if (one_edit_apart(word, name)) {
+      return name;
+    }
+  }
+  return std::nullopt;
 }
 
 int exec_inspect(char** argv)

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -56,31 +57,49 @@ CheckResult check_isolation(const snapshot::Snapshot& snapshot, const Tree& tree
       result.root = root->propagation;
     }
   }
-  if (ns != nullptr && host != nullptr && result.own_namespace) {
-    // Its own mounts: views the host does not have.
-    std::set<std::pair<std::string, std::string>> host_views;
-    for (const auto& m : host->mounts) {
-      host_views.insert(view_of(m));
-    }
+  if (ns != nullptr && result.own_namespace) {
     const auto family = family_of(tree, daemon_ns);
+    // The namespaces outside its family that have a mount like m.
+    auto seen_outside = [&](const MountEntry& m, auto&& alike) {
+      std::vector<NsId> where;
+      for (const auto& [id, other] : snapshot.namespaces) {
+        if (family.count(id) == 0 &&
+            std::any_of(other.mounts.begin(), other.mounts.end(),
+                        [&](const MountEntry& o) { return alike(o, m); })) {
+          where.push_back(id);
+        }
+      }
+      return where;
+    };
+    // Its own mounts (views the host does not have): copies elsewhere.
+    std::set<std::pair<std::string, std::string>> host_views;
+    if (host != nullptr) {
+      for (const auto& m : host->mounts) {
+        host_views.insert(view_of(m));
+      }
+    }
     for (const auto& m : ns->mounts) {
-      if (m.fstype == "nsfs" || host_views.count(view_of(m)) != 0) {
+      // A peer of a mount outside: whatever is mounted below it goes both
+      // ways, whether or not / looks isolated.
+      auto peers =
+          m.propagation.shared()
+              ? seen_outside(m,
+                             [](const MountEntry& o, const MountEntry& mine) {
+                               return o.propagation.peer_group == mine.propagation.peer_group;
+                             })
+              : std::vector<NsId>{};
+      if (!peers.empty()) {
+        result.escaped.push_back({EscapedMount::How::Peer, m, std::move(peers)});
         continue;
       }
-      EscapedMount escaped{m, {}};
-      for (const auto& [id, other] : snapshot.namespaces) {
-        if (family.count(id) != 0) {
-          continue;
-        }
-        for (const auto& o : other.mounts) {
-          if (view_of(o) == view_of(m)) {
-            escaped.seen_in.push_back(id);
-            break;
-          }
-        }
+      if (host == nullptr || m.fstype == "nsfs" || host_views.count(view_of(m)) != 0) {
+        continue;
       }
-      if (!escaped.seen_in.empty()) {
-        result.escaped.push_back(std::move(escaped));
+      auto copies = seen_outside(m, [](const MountEntry& o, const MountEntry& mine) {
+        return view_of(o) == view_of(mine);
+      });
+      if (!copies.empty()) {
+        result.escaped.push_back({EscapedMount::How::Copy, m, std::move(copies)});
       }
     }
   }
@@ -102,10 +121,11 @@ CheckResult check_isolation(const snapshot::Snapshot& snapshot, const Tree& tree
   } else if (result.relation == HostRelation::Unknown) {
     result.advice = "its mounts could not be read (not root?)";
   } else if (!result.escaped.empty()) {
-    result.advice = fmt::format("{} of its mounts {} also in other namespaces (copied before it "
-                                "was isolated, or by a process that unshared from it); `nsrun "
-                                "holders` on each shows who holds them",
-                                result.escaped.size(), result.escaped.size() == 1 ? "is" : "are");
+    result.advice =
+        fmt::format("{} of its mounts {} outside its namespace (peers of mounts "
+                    "elsewhere, or copies another namespace holds); `nsrun holders` "
+                    "on each shows who holds them",
+                    result.escaped.size(), result.escaped.size() == 1 ? "reaches" : "reach");
   }
   return result;
 }

@@ -10,10 +10,14 @@
 
 namespace nsrun::diagnose {
 
-// One of the daemon's own mounts that exists in a namespace outside the
-// daemon's family (its namespace and the ones created from it).
+// One of the daemon's mounts that reaches outside the daemon's family (its
+// namespace and the ones created from it): a peer of a mount in another
+// namespace, whose mount events then travel both ways, or a copy of one of
+// its own mounts that another namespace holds.
 struct EscapedMount
 {
+  enum class How { Peer, Copy };
+  How how = How::Copy;
   mountinfo::MountEntry mount;
   std::vector<snapshot::NsId> seen_in;
 };

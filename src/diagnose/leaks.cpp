@@ -87,6 +87,19 @@ std::vector<LeakGroup> find_leaks(const snapshot::Snapshot& snapshot,
       group.copies.push_back({id, m});
     }
   }
+  const snapshot::Namespace* host = snapshot.find(snapshot.host_ns);
+  for (const auto& h : snapshot.file_holds) {
+    const std::string key = fmt::format("{}:{}", h.major, h.minor);
+    const bool host_has_it =
+        host != nullptr && std::any_of(host->mounts.begin(), host->mounts.end(),
+                                       [&](const MountEntry& m) { return storage_key(m) == key; });
+    if (h.major == 0 || host_has_it || (under && !path_is_under(h.path, *under))) {
+      continue;
+    }
+    auto& group = groups[key];
+    group.key = key;
+    group.files.push_back(h);
+  }
   std::vector<LeakGroup> out;
   out.reserve(groups.size());
   for (auto& [key, group] : groups) {

@@ -29,17 +29,22 @@ struct LeakedCopy
   mountinfo::MountEntry mount;
 };
 
-// Leaked copies of one device or source, across namespaces.
+// Leaked copies of one device or source, across namespaces, and processes
+// that keep it alive through a mount no namespace shows any more (a copy
+// detached while a file on it was open, a working directory in it...).
 struct LeakGroup
 {
   std::string key;    // "7:3" or the network source
-  std::string source; // as mountinfo shows it
+  std::string source; // as mountinfo shows it; empty when only files hold it
   std::string fstype;
   std::vector<LeakedCopy> copies;
+  std::vector<snapshot::FileHold> files;
 };
 
 // Every leak, grouped by device; with `under`, only mounts at or below that
-// path. Groups and copies come in a stable order.
+// path. Groups and copies come in a stable order. The snapshot's file holds
+// (BuildOptions::Files::Unmounted) of devices the host has not mounted are
+// leaks too: nothing but a process keeps that filesystem alive.
 [[nodiscard]] std::vector<LeakGroup> find_leaks(const snapshot::Snapshot& snapshot,
                                                 const std::optional<std::string>& under);
 

@@ -34,12 +34,55 @@ unsigned parse_part(std::string_view text, unsigned limit, std::string_view inpu
 
 mountinfo::MountQuery Target::query() const
 {
-  return {device, device_paths, source, mount_point};
+  mountinfo::MountQuery q;
+  switch (kind) {
+  case Kind::Device:
+    q.device = device;
+    q.device_paths = device_paths;
+    break;
+  case Kind::Filesystem:
+    q.device = device;
+    q.root = fs_root;
+    q.target = mount_point; // the others at that path, to report them apart
+    break;
+  case Kind::Path:
+    q.target = mount_point;
+    break;
+  case Kind::Source:
+    q.source = source;
+    break;
+  }
+  return q;
+}
+
+std::optional<dev_t> Target::files_device() const
+{
+  return kind == Kind::Device || kind == Kind::Filesystem ? device : std::nullopt;
 }
 
 bool matches(const Target& target, const mountinfo::MountEntry& mount)
 {
-  return target.query().matches(mount);
+  const dev_t dev = makedev(mount.major, mount.minor);
+  switch (target.kind) {
+  case Target::Kind::Device:
+    return (target.device && dev == *target.device) ||
+           std::find(target.device_paths.begin(), target.device_paths.end(), mount.source) !=
+               target.device_paths.end();
+  case Target::Kind::Filesystem:
+    return target.device && dev == *target.device &&
+           (!target.fs_root || mount.root == *target.fs_root);
+  case Target::Kind::Path:
+    return target.mount_point && mount.target == *target.mount_point;
+  case Target::Kind::Source:
+    return target.source && mount.source == *target.source;
+  }
+  return false;
+}
+
+bool same_path_other_filesystem(const Target& target, const mountinfo::MountEntry& mount)
+{
+  return target.kind == Target::Kind::Filesystem && target.mount_point &&
+         mount.target == *target.mount_point && !matches(target, mount);
 }
 
 TargetSyntax classify_target(std::string_view input)

@@ -68,7 +68,13 @@ Tree build_tree(const Snapshot& snapshot, const std::string& ns_dir)
     node.is_host = id == snapshot.host_ns;
     node.is_caller = id == snapshot.caller_ns;
     for (const auto& m : ns.mounts) {
-      node.leaked += is_leaked(snapshot, ns, m, masters) ? 1U : 0U;
+      if (is_leaked(snapshot, ns, m, masters)) {
+        ++node.leaked;
+        if (std::find(node.leaked_sources.begin(), node.leaked_sources.end(), m.source) ==
+            node.leaked_sources.end()) {
+          node.leaked_sources.push_back(m.source);
+        }
+      }
     }
     if (!node.is_host && node.creator) {
       const auto* creator = snapshot.process(*node.creator);

@@ -23,7 +23,8 @@ struct TreeNode
   std::size_t members = 0;
   std::size_t threads = 0;
   std::size_t mounts = 0;
-  std::size_t leaked = 0; // mounts whose storage the host no longer has mounted
+  std::size_t leaked = 0;                  // mounts whose storage the host no longer has mounted
+  std::vector<std::string> leaked_sources; // their devices or shares, once each
   std::size_t nsfs_pins = 0;
   std::size_t fd_pins = 0;
   HostRelation relation = HostRelation::Unknown;

@@ -16,7 +16,7 @@ bool MountQuery::needs_source_of(std::uint64_t sb_magic) const
 
 bool MountQuery::matches(const MountEntry& mount) const
 {
-  if (device && makedev(mount.major, mount.minor) == *device) {
+  if (device && makedev(mount.major, mount.minor) == *device && (!root || mount.root == *root)) {
     return true;
   }
   if (std::find(device_paths.begin(), device_paths.end(), mount.source) != device_paths.end()) {

@@ -19,6 +19,7 @@ namespace nsrun::mountinfo {
 struct MountQuery
 {
   std::optional<dev_t> device;
+  std::optional<std::string> root; // with device: only mounts of this root inside it
   std::vector<std::string> device_paths;
   std::optional<std::string> source;
   std::optional<std::string> target;
@@ -30,6 +31,7 @@ struct MountQuery
   [[nodiscard]] bool needs_source() const { return source.has_value(); }
   [[nodiscard]] bool needs_source_of(std::uint64_t sb_magic) const;
   [[nodiscard]] bool needs_target() const { return target.has_value(); }
+  [[nodiscard]] bool needs_root() const { return root.has_value(); }
 };
 
 } // namespace nsrun::mountinfo

@@ -3,14 +3,14 @@
 
 #include "mountinfo/kernel_api.hpp"
 #include "mountinfo/statmount.hpp"
+#include "sys/child.hpp"
+#include "sys/fd.hpp"
+#include "sys/io.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,11 +28,20 @@ namespace api = kernel_api;
 
 std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const MountQuery& query)
 {
+  std::set<std::uint64_t> matched;
   std::set<std::uint64_t> wanted;
   for (const auto& m : mounts) {
+    if (query.matches(m)) {
+      matched.insert(m.id);
+    }
     if (m.fstype == "nsfs" || query.matches(m)) {
       wanted.insert(m.id);
       wanted.insert(m.parent_id);
+    }
+  }
+  for (const auto& m : mounts) {
+    if (matched.count(m.parent_id) != 0) {
+      wanted.insert(m.id); // right below a match: it keeps it busy
     }
   }
   std::vector<MountEntry> kept;
@@ -67,20 +76,33 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
 
   // First pass: decide from the superblock alone (device number, magic) and
   // at most the one string the query compares; that is most of the saving.
-  const std::uint64_t cheap = api::kStatmountSbBasic |
+  // The parent comes free with the basic mount fields: mounts right below a
+  // match are kept too (they keep it busy, and a detach would take them).
+  const std::uint64_t cheap = api::kStatmountSbBasic | api::kStatmountMntBasic |
                               (query->needs_source() ? api::kStatmountSbSource : 0) |
-                              (query->needs_target() ? api::kStatmountMntPoint : 0);
+                              (query->needs_target() ? api::kStatmountMntPoint : 0) |
+                              (query->needs_root() ? api::kStatmountMntRoot : 0);
   std::set<std::uint64_t> wanted;
+  std::set<std::uint64_t> matched;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> parent_of; // id, parent
   for (const auto id : *ids) {
     if (!buffer.fill(id, kernel_id, cheap)) {
       continue;
     }
+    parent_of.emplace_back(id, buffer.parent_unique_id());
     if (!query->needs_source() && query->needs_source_of(buffer.sb_magic()) &&
         !buffer.fill(id, kernel_id, cheap | api::kStatmountSbSource)) {
       continue;
     }
-    if (buffer.sb_magic() == static_cast<std::uint64_t>(api::kNsfsMagic) ||
-        query->matches(buffer.entry())) {
+    if (query->matches(buffer.entry())) {
+      matched.insert(id);
+      wanted.insert(id);
+    } else if (buffer.sb_magic() == static_cast<std::uint64_t>(api::kNsfsMagic)) {
+      wanted.insert(id);
+    }
+  }
+  for (const auto& [id, parent] : parent_of) {
+    if (matched.count(parent) != 0) {
       wanted.insert(id);
     }
   }
@@ -108,64 +130,27 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
 
 std::optional<std::string> mountinfo_via_setns(int ns_fd)
 {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return std::nullopt;
-  }
-  const pid_t child = ::fork();
-  if (child < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return std::nullopt;
-  }
-  if (child == 0) {
+  return sys::output_of_child([ns_fd](int out) {
     // setns gives the child the namespace's root, so its mountinfo shows
     // every mount of that namespace, whatever chroot its members are in.
-    ::close(pipe_fds[0]);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::setns(ns_fd, CLONE_NEWNS) != 0) {
-      ::_exit(1);
+      return 1;
     }
-    const int in = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-    if (in < 0) {
-      ::_exit(1);
-    }
+    const sys::Fd in(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
+    // A stack buffer: the child of a multithreaded process allocates nothing.
     char buffer[65536];
-    for (;;) {
-      const ssize_t n = ::read(in, buffer, sizeof buffer);
-      if (n <= 0) {
-        ::_exit(n == 0 ? 0 : 1);
+    for (ssize_t n = 0; in;) {
+      n = ::read(in.get(), buffer, sizeof buffer);
+      if (n == 0) {
+        return 0;
       }
-      for (ssize_t done = 0; done < n;) {
-        const ssize_t w = ::write(pipe_fds[1], buffer + done, static_cast<std::size_t>(n - done));
-        if (w <= 0) {
-          ::_exit(1);
-        }
-        done += w;
+      if ((n < 0 && errno != EINTR) ||
+          (n > 0 && !sys::write_all(out, buffer, static_cast<std::size_t>(n)))) {
+        return 1;
       }
     }
-  }
-  ::close(pipe_fds[1]);
-  std::string text;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return std::nullopt;
-  }
-  return text;
+    return 1;
+  });
 }
 
 } // namespace nsrun::mountinfo

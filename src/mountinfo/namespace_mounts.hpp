@@ -17,8 +17,9 @@ namespace nsrun::mountinfo {
 // namespace's root whoever asks. nullopt where the kernel cannot (before
 // 6.11, or without CAP_SYS_ADMIN over it).
 //
-// With a query, only the mounts it matches, the parents of those, and nsfs
-// mounts (which pin other namespaces) are returned: the others are looked at
+// With a query, only the mounts it matches, the parents of those, the
+// mounts right below them, and nsfs mounts (which pin other namespaces) are
+// returned: the others are looked at
 // through the cheapest statmount that can decide, without the strings that
 // make up most of its cost.
 [[nodiscard]] std::optional<std::vector<MountEntry>>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "procfs/parse.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -117,15 +118,65 @@ std::optional<StatFields> parse_stat(std::string_view text)
   }
   fields.state = parts[0][0];
   const auto ppid = number<pid_t>(parts[1]);
+  const auto flags = number<std::uint64_t>(parts[6]);
   const auto threads = number<long>(parts[17]);
   const auto start = number<std::uint64_t>(parts[19]);
-  if (!ppid || !threads || !start) {
+  if (!ppid || !threads || !start || !flags) {
     return std::nullopt;
   }
   fields.ppid = *ppid;
+  fields.flags = *flags;
   fields.num_threads = *threads;
   fields.start_time = *start;
   return fields;
+}
+
+std::vector<MapEntry> parse_maps_by_device(std::string_view text)
+{
+  // "start-end perms offset MM:mm inode   path"
+  std::vector<MapEntry> out;
+  for (const auto line : split(text, '\n')) {
+    std::string_view rest = line;
+    std::string_view fields[5];
+    bool complete = true;
+    for (auto& field : fields) {
+      const auto space = rest.find(' ');
+      if (space == std::string_view::npos) {
+        complete = false;
+        break;
+      }
+      field = rest.substr(0, space);
+      rest = rest.substr(space + 1);
+    }
+    const auto colon = fields[3].find(':');
+    if (!complete || colon == std::string_view::npos) {
+      continue;
+    }
+    const auto inode = number<std::uint64_t>(fields[4]);
+    unsigned major = 0;
+    unsigned minor = 0;
+    const auto* dev = fields[3].data();
+    if (!inode || *inode == 0 || std::from_chars(dev, dev + colon, major, 16).ec != std::errc() ||
+        std::from_chars(dev + colon + 1, dev + fields[3].size(), minor, 16).ec != std::errc()) {
+      continue;
+    }
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const MapEntry& m) {
+      return m.major == major && m.minor == minor;
+    });
+    if (!seen) {
+      const auto start = rest.find_first_not_of(' ');
+      out.push_back(
+          {major, minor, *inode,
+           start == std::string_view::npos ? std::string() : std::string(rest.substr(start))});
+    }
+  }
+  return out;
+}
+
+bool is_kernel_thread(std::uint64_t flags)
+{
+  constexpr std::uint64_t pf_kthread = 0x00200000;
+  return (flags & pf_kthread) != 0;
 }
 
 std::string parse_cmdline(std::string_view text)

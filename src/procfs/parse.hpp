@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Pure parsers for the /proc files nsrun reads. No I/O here.
 namespace nsrun::procfs {
@@ -19,6 +20,7 @@ namespace nsrun::procfs {
 struct StatFields
 {
   pid_t ppid = 0;
+  std::uint64_t flags = 0; // PF_* (field 9)
   std::string comm;
   char state = '?';
   std::uint64_t start_time = 0; // clock ticks after boot
@@ -32,6 +34,24 @@ struct StatFields
 // /proc/PID/cmdline: NUL-separated arguments, joined with spaces (at most
 // 4096 bytes, then "..."). Empty for kernel threads.
 [[nodiscard]] std::string parse_cmdline(std::string_view text);
+
+// One file-backed line of /proc/PID/maps: the device (hex MM:mm there) and
+// inode of the mapped file, and its path as the kernel shows it.
+struct MapEntry
+{
+  unsigned major = 0;
+  unsigned minor = 0;
+  std::uint64_t inode = 0;
+  std::string path;
+};
+
+// The mappings of files (inode not 0), one per distinct device: enough to
+// tell which filesystems a process keeps busy through mappings.
+[[nodiscard]] std::vector<MapEntry> parse_maps_by_device(std::string_view text);
+
+// Whether the flags field of /proc/PID/stat marks a kernel thread
+// (PF_KTHREAD).
+[[nodiscard]] bool is_kernel_thread(std::uint64_t flags);
 
 struct CgroupOwner
 {

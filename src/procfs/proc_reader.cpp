@@ -159,6 +159,19 @@ std::optional<std::string> PidDir::read(const char* file) const
   }
 }
 
+std::optional<PidDir::Target> PidDir::target_of(const char* link) const
+{
+  struct statx sx = {};
+  if (::statx(m_dir.get(), link, AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
+    return std::nullopt;
+  }
+  Target t;
+  t.major = sx.stx_dev_major;
+  t.minor = sx.stx_dev_minor;
+  t.mnt_id = (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0;
+  return t;
+}
+
 bool PidDir::chrooted() const
 {
   std::error_code ec;

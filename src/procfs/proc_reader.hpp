@@ -33,6 +33,17 @@ public:
                    std::error_code& ec) const;
   [[nodiscard]] std::optional<std::string> read(const char* file) const;
   [[nodiscard]] bool chrooted() const;
+  // statx of what a magic link under this directory points to ("cwd",
+  // "exe", "fd/3"): the device of its filesystem and the id of the mount it
+  // is reached through. nullopt when it cannot be followed.
+  struct Target
+  {
+    unsigned major = 0;
+    unsigned minor = 0;
+    std::uint64_t mnt_id = 0;
+  };
+  [[nodiscard]] std::optional<Target> target_of(const char* link) const;
+  [[nodiscard]] int fd() const { return m_dir.get(); }
 
 private:
   pid_t m_pid;

@@ -2,84 +2,64 @@
 #include "remedy/detach.hpp"
 
 #include "snapshot/namespace_access.hpp"
+#include "sys/child.hpp"
+#include "sys/fd.hpp"
+#include "sys/io.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace nsrun::remedy {
 namespace {
 
-// One record per mount from the child: status, errno, then the problem text.
+// One record per mount from the child.
 struct Record
 {
   int detached;
   int err;
 };
 
-void write_all(int fd, const void* data, std::size_t size)
+// EEXIST stands for "another mount is on top now": left alone.
+constexpr int kCovered = EEXIST;
+
+// In the child, after setns: unmounts m only if it is still the mount on
+// top at its path, through an fd on it so that nothing can be stacked on
+// it between the check and the unmount.
+Record detach_one(const mountinfo::MountEntry& m)
 {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n <= 0) {
-      ::_exit(3);
-    }
-    p += n;
-    size -= static_cast<std::size_t>(n);
+  Record r{0, 0};
+  const sys::Fd at(::open(m.target.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct statx sx = {};
+  if (!at || ::statx(at.get(), "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
+    r.err = errno;
+    return r;
   }
+  if ((sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != m.id) {
+    r.err = kCovered;
+    return r;
+  }
+  char through[64];
+  std::snprintf(through, sizeof through, "/proc/self/fd/%d", at.get());
+  // Through the fd where this namespace has /proc; else by path.
+  if (::umount2(through, MNT_DETACH) == 0 ||
+      (errno == ENOENT && ::umount2(m.target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)) {
+    r.detached = 1;
+  } else {
+    r.err = errno;
+  }
+  return r;
 }
 
-bool read_all(int fd, void* data, std::size_t size)
+std::string problem_of(int err)
 {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::read(fd, p, size);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-[[noreturn]] void detach_in_child(int ns_fd, const diagnose::DetachStep& step, int out)
-{
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::setns(ns_fd, CLONE_NEWNS) != 0) {
-    const Record r{0, errno};
-    for (std::size_t i = 0; i < step.mounts.size(); ++i) {
-      write_all(out, &r, sizeof r);
-    }
-    ::_exit(0);
-  }
-  for (const auto& m : step.mounts) {
-    Record r{0, 0};
-    struct statx sx = {};
-    const int looked = ::statx(AT_FDCWD, m.target.c_str(), AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
-                               STATX_MNT_ID, &sx);
-    if (looked == 0 && (sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != m.id) {
-      r.err = EEXIST; // something else is mounted on top now
-    } else if (looked != 0 || ::umount2(m.target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
-      r.err = errno;
-    } else {
-      r.detached = 1;
-    }
-    write_all(out, &r, sizeof r);
-  }
-  ::_exit(0);
+  return err == kCovered ? "another mount covers it now; left alone" : std::strerror(err);
 }
 
 } // namespace
@@ -102,33 +82,31 @@ std::vector<DetachOutcome> detach(const snapshot::Snapshot& snapshot,
       record_all("the namespace is gone");
       continue;
     }
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-      record_all(std::string("pipe: ") + std::strerror(errno));
+    const int fd = ns_fd.get();
+    const auto records = sys::output_of_child([fd, &step](int out) {
+      if (::setns(fd, CLONE_NEWNS) != 0) {
+        return 1;
+      }
+      for (const auto& m : step.mounts) {
+        const Record r = detach_one(m);
+        if (!sys::write_all(out, &r, sizeof r)) {
+          return 1;
+        }
+      }
+      return 0;
+    });
+    if (!records || records->size() != step.mounts.size() * sizeof(Record)) {
+      record_all("cannot enter the namespace");
       continue;
     }
-    const pid_t child = ::fork();
-    if (child == 0) {
-      ::close(pipe_fds[0]);
-      detach_in_child(ns_fd.get(), step, pipe_fds[1]);
-    }
-    ::close(pipe_fds[1]);
-    for (const auto& m : step.mounts) {
-      Record r{0, EIO};
-      const bool got = child > 0 && read_all(pipe_fds[0], &r, sizeof r);
-      DetachOutcome outcome{step.ns, m.target, got && r.detached != 0, {}};
+    for (std::size_t i = 0; i < step.mounts.size(); ++i) {
+      Record r{};
+      std::memcpy(&r, records->data() + i * sizeof r, sizeof r);
+      DetachOutcome outcome{step.ns, step.mounts[i].target, r.detached != 0, {}};
       if (!outcome.detached) {
-        outcome.problem = !got              ? "the helper process failed"
-                          : r.err == EEXIST ? "another mount covers it now; left alone"
-                                            : std::strerror(r.err);
+        outcome.problem = problem_of(r.err);
       }
       outcomes.push_back(std::move(outcome));
-    }
-    ::close(pipe_fds[0]);
-    if (child > 0) {
-      int status = 0;
-      while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-      }
     }
   }
   return outcomes;

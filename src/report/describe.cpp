@@ -171,7 +171,7 @@ nlohmann::json keepers_json(const snapshot::Snapshot& snapshot, const snapshot::
   }
   j["nsfs_pins"] = nlohmann::json::array();
   for (const auto& pin : ns.nsfs_pins) {
-    nlohmann::json p{{"namespace", pin.in_ns}};
+    nlohmann::json p{{"ns", pin.in_ns}};
     put_bytes(p, "path", pin.target);
     j["nsfs_pins"].push_back(p);
   }
@@ -182,21 +182,91 @@ nlohmann::json keepers_json(const snapshot::Snapshot& snapshot, const snapshot::
   return j;
 }
 
+std::string propagation_words(const mountinfo::Propagation& p)
+{
+  std::string words = p.shared() && p.slave() ? "shared,slave"
+                      : p.shared()            ? "shared"
+                      : p.slave()             ? "slave"
+                                              : "private";
+  return p.unbindable ? words + ",unbindable" : words;
+}
+
 nlohmann::json mount_json(const mountinfo::MountEntry& m)
 {
+  // Keys as findmnt -J has them where the meaning is the same.
   nlohmann::json j;
   j["id"] = m.id;
   j["parent_id"] = m.parent_id;
-  j["device"] = fmt::format("{}:{}", m.major, m.minor);
+  j["maj:min"] = fmt::format("{}:{}", m.major, m.minor);
   put_bytes(j, "target", m.target);
-  put_bytes(j, "root", m.root);
+  put_bytes(j, "fsroot", m.root);
   put_bytes(j, "source", m.source);
   put_bytes(j, "fstype", m.fstype);
   j["options"] = m.vfs_options;
-  j["propagation"] = {{"shared", m.propagation.peer_group},
-                      {"master", m.propagation.master},
-                      {"unbindable", m.propagation.unbindable}};
+  j["propagation"] = propagation_words(m.propagation);
+  j["peer_group"] =
+      m.propagation.shared() ? nlohmann::json(m.propagation.peer_group) : nlohmann::json(nullptr);
+  j["master"] =
+      m.propagation.slave() ? nlohmann::json(m.propagation.master) : nlohmann::json(nullptr);
   return j;
+}
+
+std::string hold_key(snapshot::HoldKind kind)
+{
+  switch (kind) {
+  case snapshot::HoldKind::Fd:
+    return "fd";
+  case snapshot::HoldKind::Cwd:
+    return "cwd";
+  case snapshot::HoldKind::Root:
+    return "root";
+  case snapshot::HoldKind::Exe:
+    return "exe";
+  case snapshot::HoldKind::Map:
+    return "map";
+  }
+  return "fd";
+}
+
+std::string hold_words(const snapshot::FileHold& h)
+{
+  const std::string path = text::printable(h.path);
+  switch (h.kind) {
+  case snapshot::HoldKind::Fd:
+    return fmt::format("has {} open (fd {})", path, h.fd);
+  case snapshot::HoldKind::Cwd:
+    return fmt::format("has its working directory in it ({})", path);
+  case snapshot::HoldKind::Root:
+    return fmt::format("has its root directory in it ({})", path);
+  case snapshot::HoldKind::Exe:
+    return fmt::format("runs {} from it", path);
+  case snapshot::HoldKind::Map:
+    return fmt::format("has {} mapped in memory", path);
+  }
+  return path;
+}
+
+nlohmann::json hold_json(const snapshot::Snapshot& snapshot, const snapshot::FileHold& h)
+{
+  nlohmann::json j = process_json(snapshot, h.pid);
+  j["hold"] = hold_key(h.kind);
+  j["fd"] = h.kind == snapshot::HoldKind::Fd ? nlohmann::json(h.fd) : nlohmann::json(nullptr);
+  if (h.path.empty()) {
+    j["path"] = nullptr;
+  } else {
+    put_bytes(j, "path", h.path);
+  }
+  j["mount_id"] = h.mnt_id != 0 ? nlohmann::json(h.mnt_id) : nlohmann::json(nullptr);
+  j["maj:min"] = fmt::format("{}:{}", h.major, h.minor);
+  return j;
+}
+
+void put_vantage(nlohmann::json& document, const snapshot::Snapshot& snapshot)
+{
+  document["host_ns"] = snapshot.host_ns;
+  document["host_is_pid1"] = snapshot.host_is_init;
+  document["caller_ns"] = snapshot.caller_ns;
+  document["uninspected_pids"] = snapshot.inaccessible;
 }
 
 } // namespace nsrun::report

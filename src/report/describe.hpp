@@ -24,10 +24,25 @@ namespace nsrun::report {
 // "shared:3 master:1", "private"
 [[nodiscard]] std::string propagation_tags(const mountinfo::Propagation& p);
 
+// findmnt's words for a mount's propagation: "shared", "slave",
+// "shared,slave", "private", with ",unbindable".
+[[nodiscard]] std::string propagation_words(const mountinfo::Propagation& p);
+
+// What a file hold is, for people: "fd 3 /srv/log", "working directory /srv".
+[[nodiscard]] std::string hold_words(const snapshot::FileHold& hold);
+// "fd", "cwd", "root", "exe", "map"
+[[nodiscard]] std::string hold_key(snapshot::HoldKind kind);
+
 [[nodiscard]] nlohmann::json process_json(const snapshot::Snapshot& snapshot, pid_t pid);
 [[nodiscard]] nlohmann::json keepers_json(const snapshot::Snapshot& snapshot,
                                           const snapshot::Namespace& ns);
 [[nodiscard]] nlohmann::json mount_json(const mountinfo::MountEntry& mount);
+[[nodiscard]] nlohmann::json hold_json(const snapshot::Snapshot& snapshot,
+                                       const snapshot::FileHold& hold);
+
+// The fields every document has about where it looked from: host_ns,
+// host_is_pid1, caller_ns, uninspected_pids.
+void put_vantage(nlohmann::json& document, const snapshot::Snapshot& snapshot);
 
 [[nodiscard]] std::string ns_label(snapshot::NsId id);
 

@@ -20,47 +20,112 @@ std::string holders_target(const diagnose::LeakGroup& group)
              : group.key;
 }
 
+std::string command_of(const snapshot::Snapshot& snapshot, pid_t pid)
+{
+  const auto* p = snapshot.process(pid);
+  if (p == nullptr || p->gone) {
+    return "";
+  }
+  return p->cmdline.empty() ? p->comm : p->cmdline;
+}
+
+std::string unit_of(const snapshot::Snapshot& snapshot, pid_t pid)
+{
+  const auto* p = snapshot.process(pid);
+  return p != nullptr && p->unit ? *p->unit : "";
+}
+
+// What frees one group, never done by nsrun itself.
+std::string remedy(const snapshot::Snapshot& snapshot, const diagnose::LeakGroup& group)
+{
+  std::vector<std::string> steps;
+  std::set<pid_t> pids;
+  for (const auto& f : group.files) {
+    if (pids.insert(f.pid).second) {
+      const auto unit = unit_of(snapshot, f.pid);
+      steps.push_back(unit.empty() ? fmt::format("kill {}", f.pid)
+                                   : fmt::format("systemctl restart {} (or kill {})",
+                                                 text::shell_quote(unit), f.pid));
+    }
+  }
+  if (!group.copies.empty()) {
+    steps.push_back("nsrun holders --detach " + text::shell_quote(holders_target(group)));
+  }
+  return fmt::format("{}", fmt::join(steps, "; then "));
+}
+
 } // namespace
 
-std::string leaks_text(const snapshot::Snapshot& snapshot,
-                       const std::vector<diagnose::LeakGroup>& leaks,
-                       const std::optional<std::string>& under)
+Table leaks_table(const snapshot::Snapshot& snapshot, const std::vector<diagnose::LeakGroup>& leaks)
 {
-  std::string out;
-  std::set<snapshot::NsId> namespaces;
+  Table table({
+      {"MAJ:MIN", "device number of the leaked filesystem"},
+      {"SOURCE", "device or share, as mountinfo shows it"},
+      {"FSTYPE", "filesystem type"},
+      {"NS", "namespace holding the copy (mnt:[NS])", true},
+      {"TARGET", "where the copy is mounted there, or the file in use", false, true, true},
+      {"HOLD", "copy (a mount), or fd, cwd, root, exe, map (a process's file)"},
+      {"PID", "the process keeping it alive", true},
+      {"COMMAND", "its command line", false, true, true},
+      {"UNIT", "its systemd unit", false, false},
+      {"FREE", "what frees the device (never done by nsrun)", false, false, true},
+  });
   for (const auto& group : leaks) {
-    std::set<snapshot::NsId> in;
-    for (const auto& copy : group.copies) {
-      in.insert(copy.ns);
-      namespaces.insert(copy.ns);
-    }
-    out += fmt::format("{} {} ({}): gone from the host, still held in {} namespace{}\n", group.key,
-                       text::printable(group.source), text::printable(group.fstype), in.size(),
-                       in.size() == 1 ? "" : "s");
+    const std::string free = remedy(snapshot, group);
     for (const auto& copy : group.copies) {
       const auto* ns = snapshot.find(copy.ns);
-      const auto keepers = describe_keepers(snapshot, *ns);
-      out += fmt::format("  {}  {}  kept alive by {}{}\n", ns_label(copy.ns),
-                         text::printable(copy.mount.target), keepers.front(),
-                         keepers.size() > 1 ? fmt::format(" and {} more", keepers.size() - 1)
-                                            : std::string());
+      const pid_t pid = ns != nullptr && !ns->members.empty() ? ns->members.front() : 0;
+      table.add_row({group.key, group.source, group.fstype, std::to_string(copy.ns),
+                     copy.mount.target, "copy", pid != 0 ? std::to_string(pid) : "",
+                     pid != 0 ? command_of(snapshot, pid) : "",
+                     pid != 0 ? unit_of(snapshot, pid) : "", free});
     }
-    out += fmt::format("  free it: nsrun holders --detach {}\n\n",
-                       text::shell_quote(holders_target(group)));
+    for (const auto& f : group.files) {
+      const auto* p = snapshot.process(f.pid);
+      table.add_row({group.key, group.source, group.fstype,
+                     p != nullptr ? std::to_string(p->mnt_ns) : "", f.path, hold_key(f.kind),
+                     std::to_string(f.pid), command_of(snapshot, f.pid), unit_of(snapshot, f.pid),
+                     free});
+    }
   }
+  return table;
+}
+
+std::string leaks_summary(const snapshot::Snapshot& snapshot,
+                          const std::vector<diagnose::LeakGroup>& leaks,
+                          const std::optional<std::string>& under)
+{
+  const std::string where = under ? " under " + text::printable(*under) : std::string();
+  std::string out;
   if (leaks.empty()) {
-    out += fmt::format("No leaked mounts{}: every device or share held outside the host "
-                       "namespace is also mounted in it, or followed by it.\n",
-                       under ? " under " + text::printable(*under) : std::string());
-  } else {
-    out += fmt::format("{} leaked device{} or share{} in {} namespace{}{}.\n", leaks.size(),
-                       leaks.size() == 1 ? "" : "s", leaks.size() == 1 ? "" : "s",
-                       namespaces.size(), namespaces.size() == 1 ? "" : "s",
-                       under ? " under " + text::printable(*under) : std::string());
+    out = snapshot.sees_everything()
+              ? fmt::format("No leaked mounts{}: every device or share held outside the host "
+                            "namespace is also mounted in it, or followed by it, and no process "
+                            "keeps an unmounted filesystem alive.\n",
+                            where)
+              : fmt::format("No leaked mounts found{}, but nsrun cannot tell there are "
+                            "none:{}\n",
+                            where,
+                            snapshot.inaccessible.empty()
+                                ? std::string(" some mount tables could not be read.")
+                                : inaccessible_note(snapshot.inaccessible));
+    return out;
   }
-  out += inaccessible_note(snapshot.inaccessible).empty()
-             ? std::string()
-             : inaccessible_note(snapshot.inaccessible).substr(1) + "\n";
+  std::set<snapshot::NsId> namespaces;
+  for (const auto& group : leaks) {
+    for (const auto& copy : group.copies) {
+      namespaces.insert(copy.ns);
+    }
+    const std::string what = group.copies.empty()
+                                 ? "unmounted everywhere, kept alive by processes' files"
+                                 : "gone from the host, still mounted in another namespace";
+    out += fmt::format("{} {}: {}; free it: {}\n", group.key, text::printable(group.source), what,
+                       remedy(snapshot, group));
+  }
+  out += fmt::format("{} leaked device{} or share{} in {} namespace{}{}.{}\n", leaks.size(),
+                     leaks.size() == 1 ? "" : "s", leaks.size() == 1 ? "" : "s", namespaces.size(),
+                     namespaces.size() == 1 ? "" : "s", where,
+                     inaccessible_note(snapshot.inaccessible));
   return out;
 }
 
@@ -69,29 +134,34 @@ nlohmann::json leaks_json(const snapshot::Snapshot& snapshot,
                           const std::optional<std::string>& under)
 {
   nlohmann::json j;
+  j["version"] = kJsonVersion;
   if (under) {
     put_bytes(j, "under", *under);
   } else {
     j["under"] = nullptr;
   }
-  j["host_namespace"] = snapshot.host_ns;
-  j["host_is_pid1"] = snapshot.host_is_init;
-  j["inaccessible_pids"] = snapshot.inaccessible;
+  put_vantage(j, snapshot);
+  j["complete"] = snapshot.sees_everything();
   j["leaks"] = nlohmann::json::array();
   for (const auto& group : leaks) {
     nlohmann::json g;
-    g["key"] = group.key;
+    g["maj:min"] = group.key.find(':') != std::string::npos ? nlohmann::json(group.key)
+                                                            : nlohmann::json(nullptr);
     put_bytes(g, "source", group.source);
     put_bytes(g, "fstype", group.fstype);
     g["copies"] = nlohmann::json::array();
     for (const auto& copy : group.copies) {
       nlohmann::json c;
-      c["namespace"] = copy.ns;
+      c["ns"] = copy.ns;
       c["mount"] = mount_json(copy.mount);
       c["kept_alive_by"] = keepers_json(snapshot, *snapshot.find(copy.ns));
       g["copies"].push_back(c);
     }
-    g["command"] = "nsrun holders --detach " + text::shell_quote(holders_target(group));
+    g["files"] = nlohmann::json::array();
+    for (const auto& f : group.files) {
+      g["files"].push_back(hold_json(snapshot, f));
+    }
+    g["free"] = remedy(snapshot, group);
     j["leaks"].push_back(g);
   }
   return j;

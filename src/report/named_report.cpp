@@ -34,15 +34,6 @@ std::string state_word(named::EntryKind kind)
   return "missing";
 }
 
-std::string propagation_words(const mountinfo::Propagation& p)
-{
-  std::string words = p.shared() && p.slave() ? "shared,slave"
-                      : p.shared()            ? "shared"
-                      : p.slave()             ? "slave"
-                                              : "private";
-  return p.unbindable ? words + ",unbindable" : words;
-}
-
 std::string iso_time(std::int64_t seconds)
 {
   const std::time_t t = seconds;
@@ -58,7 +49,7 @@ Table named_table(const snapshot::Snapshot& snapshot, const std::vector<NamedEnt
   Table table({
       {"NAME", "name of the namespace"},
       {"NS", "namespace inode (mnt:[NS])", true},
-      {"STATE", "live, stale (no namespace on the file) or in-the-way (not nsrun's)"},
+      {"STATE", "live, stale (no namespace on its file), or in-the-way"},
       {"PROPAGATION", "propagation of its /, as findmnt says it"},
       {"RELATION", "how it relates to the host: slave, private or shared", false, false},
       {"PROCS", "number of processes in it", true},

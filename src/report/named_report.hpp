@@ -36,10 +36,6 @@ struct NamedEntry
 // "live", "stale", "in-the-way"
 [[nodiscard]] std::string state_word(named::EntryKind kind);
 
-// findmnt's words for a mount's propagation: "shared", "slave",
-// "shared,slave", "private", with ",unbindable".
-[[nodiscard]] std::string propagation_words(const mountinfo::Propagation& p);
-
 // ISO 8601 in UTC: "2026-11-29T20:33:59Z".
 [[nodiscard]] std::string iso_time(std::int64_t seconds);
 

@@ -3,6 +3,7 @@
 
 #include "report/describe.hpp"
 #include "report/json.hpp"
+#include "report/table.hpp"
 #include "text/escape.hpp"
 
 #include <fmt/format.h>
@@ -69,14 +70,15 @@ std::string node_words(const snapshot::Snapshot& snapshot, const TreeNode& node)
     head += " (yours)";
   }
   parts.push_back(head);
+  // Right after the id: a terminal that cuts the line keeps the marker.
+  if (node.leaked > 0) {
+    parts.push_back(fmt::format("{} LEAKED", node.leaked));
+  }
   if (!node.is_host) {
     parts.push_back(creator_words(snapshot, node));
   }
   parts.push_back(plural(node.members, "proc", "procs") + ", " +
                   plural(node.mounts, "mount", "mounts"));
-  if (node.leaked > 0) {
-    parts.push_back(fmt::format("{} LEAKED", node.leaked));
-  }
   if (auto pins = pin_words(snapshot, node); !pins.empty()) {
     parts.push_back(pins);
   }
@@ -100,7 +102,8 @@ public:
     line("", node_words(m_snapshot, root));
     children(root.children, "");
     if (!m_tree.orphans.empty()) {
-      line("", "parent unknown (no process to trace it from):");
+      line("", "parent not known (no process, or the parent of its first process is out of "
+               "nsrun's sight):");
       children(m_tree.orphans, "");
     }
     return m_out;
@@ -109,7 +112,7 @@ public:
 private:
   void line(const std::string& prefix, const std::string& text)
   {
-    m_out += fit(prefix + text, m_width) + "\n";
+    m_out += (m_width == 0 ? prefix + text : cut(prefix + text, m_width)) + "\n";
   }
 
   void children(const std::vector<NsId>& ids, const std::string& prefix)
@@ -188,25 +191,6 @@ const char* dot_colour(const TreeNode& node)
 
 } // namespace
 
-std::string fit(const std::string& line, std::size_t width)
-{
-  // Count code points: every character we print is one column wide.
-  std::size_t columns = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) {
-      if (++columns > width) {
-        // Cut before this character and make room for the ellipsis.
-        std::size_t cut = i;
-        do {
-          --cut;
-        } while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80);
-        return line.substr(0, cut) + "…";
-      }
-    }
-  }
-  return line;
-}
-
 std::string tree_text(const snapshot::Snapshot& snapshot, const Tree& tree, std::size_t width,
                       Collapse collapse)
 {
@@ -216,16 +200,14 @@ std::string tree_text(const snapshot::Snapshot& snapshot, const Tree& tree, std:
 nlohmann::json tree_json(const snapshot::Snapshot& snapshot, const Tree& tree)
 {
   nlohmann::json j;
-  j["host_namespace"] = tree.root;
-  j["host_is_pid1"] = snapshot.host_is_init;
-  j["caller_namespace"] = snapshot.caller_ns;
-  j["inaccessible_pids"] = snapshot.inaccessible;
+  j["version"] = kJsonVersion;
+  put_vantage(j, snapshot);
   j["namespaces"] = nlohmann::json::array();
   for (const auto& [id, node] : tree.nodes) {
     const auto* ns = snapshot.find(id);
     nlohmann::json n;
-    n["id"] = id;
-    n["kernel_id"] = ns->kernel_id;
+    n["ns"] = id;
+    n["kernel_id"] = ns->kernel_id != 0 ? nlohmann::json(ns->kernel_id) : nlohmann::json(nullptr);
     n["parent"] = node.parent ? nlohmann::json(*node.parent) : nlohmann::json(nullptr);
     n["parent_known"] = node.parent.has_value() || node.is_host;
     n["name"] = node.name ? nlohmann::json(*node.name) : nlohmann::json(nullptr);
@@ -233,9 +215,15 @@ nlohmann::json tree_json(const snapshot::Snapshot& snapshot, const Tree& tree)
     n["yours"] = node.is_caller;
     n["relation"] = diagnose::relation_word(node.relation);
     n["creator"] = node.creator ? process_json(snapshot, *node.creator) : nlohmann::json(nullptr);
-    n["members"] = node.members;
+    n["nprocs"] = node.members;
     n["mounts"] = node.mounts;
     n["leaked_mounts"] = node.leaked;
+    n["leaked_sources"] = nlohmann::json::array();
+    for (const auto& source : node.leaked_sources) {
+      nlohmann::json one;
+      put_bytes(one, "source", source);
+      n["leaked_sources"].push_back(one["source"]);
+    }
     n["kept_alive_by"] = keepers_json(snapshot, *ns);
     n["children"] = node.children;
     j["namespaces"].push_back(n);
@@ -261,13 +249,9 @@ std::string tree_dot(const snapshot::Snapshot& snapshot, const Tree& tree)
     }
     label += "\\n" + plural(node.members, "proc", "procs") + ", " +
              plural(node.mounts, "mount", "mounts");
-    if (node.members == 0) {
-      if (const auto pins = pin_words(snapshot, node); !pins.empty()) {
-        label += "\\n" + dot_escape(pins);
-      }
-    }
     if (node.leaked > 0) {
-      label += fmt::format("\\n{} leaked", node.leaked);
+      label += fmt::format("\\n{} leaked: {}", node.leaked,
+                           dot_escape(fmt::format("{}", fmt::join(node.leaked_sources, ", "))));
     }
     out += fmt::format("  \"{}\" [label=\"{}\", fillcolor=\"{}\"{}];\n", id, label,
                        dot_colour(node), node.leaked > 0 ? ", color=red, penwidth=2" : "");
@@ -277,13 +261,45 @@ std::string tree_dot(const snapshot::Snapshot& snapshot, const Tree& tree)
       out += fmt::format("  \"{}\" -> \"{}\";\n", id, child);
     }
   }
+  // What keeps a namespace alive besides processes: a bind mount of its
+  // file (dashed, from the namespace the file is mounted in) or an fd.
+  for (const auto& [id, node] : tree.nodes) {
+    const auto* ns = snapshot.find(id);
+    for (const auto& pin : ns->nsfs_pins) {
+      if (tree.nodes.count(pin.in_ns) != 0) {
+        out += fmt::format("  \"{}\" -> \"{}\" [style=dashed, color=\"#3c78d8\", "
+                           "label=\"{}\", fontsize=8];\n",
+                           pin.in_ns, id, dot_escape(pin.target));
+      }
+    }
+    for (const auto& pin : ns->fd_pins) {
+      const auto* holder = snapshot.process(pin.pid);
+      if (holder != nullptr && tree.nodes.count(holder->mnt_ns) != 0) {
+        out += fmt::format("  \"{}\" -> \"{}\" [style=dotted, color=\"#3c78d8\", "
+                           "label=\"fd {} of pid {}\", fontsize=8];\n",
+                           holder->mnt_ns, id, pin.fd, pin.pid);
+      }
+    }
+  }
   if (!tree.orphans.empty()) {
-    out += "  subgraph cluster_unknown {\n    label=\"parent unknown\";\n    style=dashed;\n";
+    out += "  subgraph cluster_unknown {\n    label=\"parent not known\";\n    style=dashed;\n";
     for (const NsId id : tree.orphans) {
       out += fmt::format("    \"{}\";\n", id);
     }
     out += "  }\n";
   }
+  out += "  subgraph cluster_legend {\n"
+         "    label=\"legend\"; style=solid; fontsize=9;\n"
+         "    legend_host [label=\"host\", fillcolor=\"#d9d9d9\"];\n"
+         "    legend_slave [label=\"slave: receives the host's mounts\", fillcolor=\"#cfe2f3\"];\n"
+         "    legend_private [label=\"private: nothing propagates\", fillcolor=\"#fff2cc\"];\n"
+         "    legend_shared [label=\"shared: its mounts reach the host\", fillcolor=\"#f4cccc\"];\n"
+         "    legend_leak [label=\"red border: holds leaked mounts\", fillcolor=\"#ffffff\", "
+         "color=red, penwidth=2];\n"
+         "    legend_host -> legend_slave [label=\"created from\", fontsize=8];\n"
+         "    legend_private -> legend_shared [style=dashed, color=\"#3c78d8\", "
+         "label=\"kept alive by its file (dotted: by an fd)\", fontsize=8];\n"
+         "  }\n";
   out += "}\n";
   return out;
 }

@@ -14,8 +14,8 @@ namespace nsrun::report {
 enum class Collapse { Similar, None };
 
 // The tree as text, one namespace per line, no line wider than `width`
-// columns. With Collapse::Similar, more than three siblings that look alike
-// (same creator command, relation and pinning) show as two and a summary.
+// columns (0: never cut; the LEAKED marker is never cut). With Collapse::Similar, more than three
+// siblings that look alike (same creator command, relation and pinning) show as two and a summary.
 [[nodiscard]] std::string tree_text(const snapshot::Snapshot& snapshot, const diagnose::Tree& tree,
                                     std::size_t width, Collapse collapse);
 
@@ -24,9 +24,5 @@ enum class Collapse { Similar, None };
 
 // Graphviz: `nsrun tree --dot | dot -Tsvg > tree.svg`.
 [[nodiscard]] std::string tree_dot(const snapshot::Snapshot& snapshot, const diagnose::Tree& tree);
-
-// Cuts a line to `width` display columns (UTF-8 aware), ending it with an
-// ellipsis when it had to cut.
-[[nodiscard]] std::string fit(const std::string& line, std::size_t width);
 
 } // namespace nsrun::report

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <atomic>
@@ -55,6 +56,7 @@ struct ProcessScan
   std::vector<ThreadMember> threads;
   std::vector<FdPin> fd_pins;
   std::vector<DeviceOpen> device_opens;
+  std::vector<FileHold> holds;
 };
 
 class Builder
@@ -80,6 +82,9 @@ public:
     }
     if (m_options.read_mounts) {
       read_all_mount_tables();
+    }
+    if (m_options.files == BuildOptions::Files::Unmounted) {
+      keep_holds_of_unmounted_filesystems();
     }
     return std::move(m_snapshot);
   }
@@ -120,6 +125,7 @@ private:
       }
     }
     std::error_code fec;
+    const bool files = m_options.files != BuildOptions::Files::None;
     dir->for_each_fd(
         [&](int fd, std::string_view link, int dir_fd) {
           if (const auto pinned = procfs::parse_ns_link(link)) {
@@ -128,17 +134,65 @@ private:
             }
             return;
           }
-          if (m_options.opened_device && !link.empty() && link[0] == '/') {
-            struct stat st = {};
-            const std::string name = std::to_string(fd);
-            if (::fstatat(dir_fd, name.c_str(), &st, 0) == 0 && S_ISBLK(st.st_mode) &&
-                st.st_rdev == *m_options.opened_device) {
-              scan.device_opens.push_back({pid, fd, st.st_rdev, std::string(link)});
-            }
+          // Sockets, pipes and anonymous inodes keep no filesystem busy.
+          if ((!files && !m_options.opened_device) || link.empty() || link[0] != '/') {
+            return;
+          }
+          struct statx sx = {};
+          const std::string name = std::to_string(fd);
+          if (::statx(dir_fd, name.c_str(), AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MNT_ID, &sx) !=
+              0) {
+            return;
+          }
+          const dev_t rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+          if (m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device) {
+            scan.device_opens.push_back({pid, fd, rdev, std::string(link)});
+          }
+          if (files && wanted(sx.stx_dev_major, sx.stx_dev_minor)) {
+            scan.holds.push_back({pid, HoldKind::Fd, fd, sx.stx_dev_major, sx.stx_dev_minor,
+                                  (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0,
+                                  std::string(link)});
           }
         },
         fec);
+    if (files) {
+      scan_places(*dir, scan);
+    }
     return scan;
+  }
+
+  // Whether a file on this filesystem is one BuildOptions::files asks for;
+  // Unmounted keeps every block-device filesystem until the tables are read.
+  [[nodiscard]] bool wanted(unsigned major, unsigned minor) const
+  {
+    if (m_options.files == BuildOptions::Files::OnDevice) {
+      return m_options.files_device && makedev(major, minor) == *m_options.files_device;
+    }
+    return m_options.files == BuildOptions::Files::Unmounted && major != 0;
+  }
+
+  // Working directory, root, executable and mappings (what fuser -m reads
+  // besides fds); one mapping per filesystem is enough to name it.
+  void scan_places(const procfs::PidDir& dir, ProcessScan& scan) const
+  {
+    static constexpr std::pair<const char*, HoldKind> places[] = {
+        {"cwd", HoldKind::Cwd}, {"root", HoldKind::Root}, {"exe", HoldKind::Exe}};
+    for (const auto& [link, kind] : places) {
+      if (const auto t = dir.target_of(link); t && wanted(t->major, t->minor)) {
+        char path[4096];
+        const ssize_t n = ::readlinkat(dir.fd(), link, path, sizeof path);
+        scan.holds.push_back({dir.pid(), kind, -1, t->major, t->minor, t->mnt_id,
+                              n > 0 ? std::string(path, static_cast<std::size_t>(n)) : ""});
+      }
+    }
+    if (const auto maps = dir.read("maps")) {
+      for (auto& m : procfs::parse_maps_by_device(*maps)) {
+        if (wanted(m.major, m.minor)) {
+          scan.holds.push_back(
+              {dir.pid(), HoldKind::Map, -1, m.major, m.minor, 0, std::move(m.path)});
+        }
+      }
+    }
   }
 
   void add(ProcessScan scan)
@@ -165,6 +219,28 @@ private:
     for (auto& open : scan.device_opens) {
       m_snapshot.device_opens.push_back(std::move(open));
     }
+    for (auto& hold : scan.holds) {
+      m_snapshot.file_holds.push_back(std::move(hold));
+    }
+  }
+
+  // A file reached through a mount no table has (a detached copy), or on a
+  // filesystem no table has (for mappings, which name no mount), keeps a
+  // filesystem alive that nothing shows any more: that is what leaks wants.
+  void keep_holds_of_unmounted_filesystems()
+  {
+    std::set<std::uint64_t> ids;
+    std::set<std::pair<unsigned, unsigned>> devices;
+    for (const auto& [id, n] : m_snapshot.namespaces) {
+      m_snapshot.file_holds_certain = m_snapshot.file_holds_certain && n.mounts_known;
+      for (const auto& m : n.mounts) {
+        ids.insert(m.id);
+        devices.insert({m.major, m.minor});
+      }
+    }
+    std::erase_if(m_snapshot.file_holds, [&](const FileHold& h) {
+      return h.mnt_id != 0 ? ids.count(h.mnt_id) != 0 : devices.count({h.major, h.minor}) != 0;
+    });
   }
 
   // One namespace's table as read, before it is stored in the snapshot.

@@ -23,6 +23,13 @@ struct BuildOptions
   MountSource mounts = MountSource::Best;
   // Record which processes have this block device open.
   std::optional<dev_t> opened_device;
+  // Which files processes keep in use (open fds, working directory, root,
+  // executable, mappings) to record: those of one filesystem (holders), or
+  // those of block-device filesystems that no mount table has any more
+  // (leaks: a detached copy kept alive by a file).
+  enum class Files { None, OnDevice, Unmounted };
+  Files files = Files::None;
+  std::optional<dev_t> files_device; // OnDevice: the filesystem's st_dev
   // Whether to read mount tables at all (release only needs members).
   bool read_mounts = true;
   // Read only the mounts this query selects (plus their parents and nsfs

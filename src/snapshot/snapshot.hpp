@@ -67,6 +67,22 @@ struct DeviceOpen
   std::string path;
 };
 
+// How a process keeps a file of some filesystem in use (what fuser -m
+// finds): an open fd, its working directory, its root, its executable, or a
+// memory mapping.
+enum class HoldKind { Fd, Cwd, Root, Exe, Map };
+
+struct FileHold
+{
+  pid_t pid = 0;
+  HoldKind kind = HoldKind::Fd;
+  int fd = -1; // Fd only
+  unsigned major = 0;
+  unsigned minor = 0;
+  std::uint64_t mnt_id = 0; // the mount it goes through (mountinfo's id); 0 unknown (maps)
+  std::string path;         // as /proc shows it, relative to the process's root
+};
+
 struct Namespace
 {
   NsId id = 0;
@@ -86,6 +102,8 @@ struct Snapshot
   std::map<NsId, Namespace> namespaces;
   std::map<pid_t, Process> processes;
   std::vector<DeviceOpen> device_opens;
+  std::vector<FileHold> file_holds; // as BuildOptions::files asked
+  bool file_holds_certain = true;   // false: some mount table could not be read
   NsId caller_ns = 0;
   // PID 1's namespace when readable; else the caller's stands in for it.
   NsId host_ns = 0;
@@ -93,6 +111,9 @@ struct Snapshot
   std::vector<pid_t> inaccessible; // processes we could not inspect (EACCES)
 
   [[nodiscard]] const Namespace* find(NsId id) const;
+  // Whether a negative answer ("no leaks", "isolated") may rest on this
+  // snapshot: every process inspected and every mount table read.
+  [[nodiscard]] bool sees_everything() const;
   [[nodiscard]] const Process* process(pid_t pid) const;
 };
 

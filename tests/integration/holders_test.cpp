@@ -34,6 +34,11 @@ namespace {
 
 using nlohmann::json;
 
+// Each test has its own PID 1: nsrun sees every process there, so a
+// negative answer is possible (with processes it cannot inspect it would be
+// "cannot tell"), and only the test's own processes are in the scan.
+const HostOptions kOwnPid1{.pid_namespace = true};
+
 RunResult holders(std::vector<std::string> args)
 {
   args.insert(args.begin(), {nsrun_binary(), "holders"});
@@ -52,7 +57,7 @@ std::set<pid_t> member_pids(const json& report)
 {
   std::set<pid_t> pids;
   for (const auto& n : report["namespaces"]) {
-    for (const auto& p : n["processes"]) {
+    for (const auto& p : n["kept_alive_by"]["processes"]) {
       pids.insert(p["pid"].get<pid_t>());
     }
   }
@@ -107,269 +112,292 @@ bool exclusive_open_works(const std::string& device)
 
 TEST(Holders, FindsTheUnsharerThatKeepsADeviceBusyAndDetachFreesIt)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
-    wait_for_namespace_change(sleeper.pid());
-    leak.unmount_in_host();
-    require(!exclusive_open_works(leak.loop->path()), "the device should be busy now");
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
+        wait_for_namespace_change(sleeper.pid());
+        leak.unmount_in_host();
+        require(!exclusive_open_works(leak.loop->path()), "the device should be busy now");
 
-    const auto text = holders({leak.loop->path()});
-    require(text.exit_code() == 0, text.describe());
-    const std::string pid = std::to_string(sleeper.pid());
-    const std::string ns = "mnt:[" + std::to_string(mount_ns_inode(pid)) + "]";
-    require(text.out.find("pid " + pid + " sleep") != std::string::npos, text.out);
-    require(text.out.find(ns) != std::string::npos, text.out);
-    require(text.out.find("`nsrun holders --detach " + leak.loop->path() + "` would detach") !=
-                std::string::npos,
-            "closing line: " + text.out);
+        const auto text = holders({leak.loop->path()});
+        require(text.exit_code() == 0, text.describe());
+        const std::string pid = std::to_string(sleeper.pid());
+        const std::string ns = "mnt:[" + std::to_string(mount_ns_inode(pid)) + "]";
+        require(text.out.find("pid " + pid + " sleep") != std::string::npos, text.out);
+        require(text.out.find(ns) != std::string::npos, text.out);
+        require(text.out.find("`nsrun holders --detach " + leak.loop->path() + "` would detach") !=
+                    std::string::npos,
+                "closing line: " + text.out);
 
-    const auto report = holders_json(leak.loop->path(), 0);
-    require(member_pids(report) == std::set<pid_t>{sleeper.pid()}, report.dump());
-    require(report["namespaces"][0]["mounts"][0]["target"] == leak.mountpoint, report.dump());
-    require(report["namespaces"][0]["mounts"][0]["unmount_from_caller"] == "not-mounted-here",
-            report.dump());
+        const auto report = holders_json(leak.loop->path(), 0);
+        require(member_pids(report) == std::set<pid_t>{sleeper.pid()}, report.dump());
+        require(report["namespaces"][0]["mounts"][0]["target"] == leak.mountpoint, report.dump());
+        require(report["namespaces"][0]["mounts"][0]["unmount_from_caller"] == "not-mounted-here",
+                report.dump());
 
-    const auto dry = holders({"--dry-run", leak.loop->path()});
-    require(dry.exit_code() == 0, dry.describe());
-    require(dry.out.find("would detach " + leak.mountpoint + " in " + ns) != std::string::npos,
-            dry.out);
-    require(!exclusive_open_works(leak.loop->path()), "--dry-run changed something");
+        const auto dry = holders({"--dry-run", leak.loop->path()});
+        require(dry.exit_code() == 0, dry.describe());
+        require(dry.out.find("would detach " + leak.mountpoint + " in " + ns) != std::string::npos,
+                dry.out);
+        require(!exclusive_open_works(leak.loop->path()), "--dry-run changed something");
 
-    const auto detached = holders({"--detach", leak.loop->path()});
-    require(detached.exit_code() == 0, detached.describe());
-    require(detached.out.find("detached " + leak.mountpoint + " in " + ns) != std::string::npos,
-            detached.out);
-    require(::kill(sleeper.pid(), 0) == 0, "--detach must not kill the holder");
-    require(exclusive_open_works(leak.loop->path()), "the device is still busy after --detach");
-    require(holders({leak.loop->path()}).exit_code() == 1, "still reported as held");
-  });
+        const auto detached = holders({"--detach", leak.loop->path()});
+        require(detached.exit_code() == 0, detached.describe());
+        require(detached.out.find("detached " + leak.mountpoint + " in " + ns) != std::string::npos,
+                detached.out);
+        require(::kill(sleeper.pid(), 0) == 0, "--detach must not kill the holder");
+        require(exclusive_open_works(leak.loop->path()), "the device is still busy after --detach");
+        require(holders({leak.loop->path()}).exit_code() == 1, "still reported as held");
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, FindsAThreadThatUnsharedItsOwnNamespace)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    Pipe out;
-    auto process = spawn({probe_binary(), "thread-unshare"}, {.fds = {{1, out.write_end()}}});
-    out.close_write();
-    const auto tid = out.read_line();
-    require(tid.has_value(), "no thread");
-    leak.unmount_in_host();
-    require(mount_ns_inode(std::to_string(process.pid())) == mount_ns_inode(),
-            "the process itself stays in the host namespace");
-    const auto report = holders_json(leak.devno(), 0);
-    require(report["namespaces"].size() == 1, report.dump());
-    const auto& threads = report["namespaces"][0]["threads"];
-    require(threads.size() == 1 && threads[0]["tid"] == std::stoi(*tid) &&
-                threads[0]["pid"] == process.pid(),
-            report.dump());
-    require(report["namespaces"][0]["processes"].empty(), "no process is in that namespace");
-  });
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        Pipe out;
+        auto process = spawn({probe_binary(), "thread-unshare"}, {.fds = {{1, out.write_end()}}});
+        out.close_write();
+        const auto tid = out.read_line();
+        require(tid.has_value(), "no thread");
+        leak.unmount_in_host();
+        require(mount_ns_inode(std::to_string(process.pid())) == mount_ns_inode(),
+                "the process itself stays in the host namespace");
+        const auto report = holders_json(leak.devno(), 0);
+        require(report["namespaces"].size() == 1, report.dump());
+        const auto& threads = report["namespaces"][0]["kept_alive_by"]["threads"];
+        require(threads.size() == 1 && threads[0]["tid"] == std::stoi(*tid) &&
+                    threads[0]["pid"] == process.pid(),
+                report.dump());
+        require(report["namespaces"][0]["kept_alive_by"]["processes"].empty(),
+                "no process is in that namespace");
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, FindsANamespacePinnedOnlyByAnNsfsBindMount)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    const std::string pins = scratch_dir() + "/pins";
-    require(::mkdir(pins.c_str(), 0755) == 0, "mkdir pins");
-    require(::mount("tmpfs", pins.c_str(), "tmpfs", 0, nullptr) == 0 &&
-                ::mount(nullptr, pins.c_str(), nullptr, MS_PRIVATE, nullptr) == 0,
-            "private tmpfs for the pin");
-    const std::string file = pins + "/held";
-    require(::close(::open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0, "touch");
-    // unshare(1) does not work around the kernel's per-CPU namespace ids
-    // (nsrun --name does): try each CPU until the binding is accepted.
-    RunResult pinned;
-    for (int cpu = 0; cpu < 64; ++cpu) {
-      pinned = run({"taskset", "-c", std::to_string(cpu), "unshare", "--mount=" + file,
-                    "--propagation", "private", "true"});
-      if (pinned.exit_code() == 0) {
-        break;
-      }
-    }
-    require(pinned.exit_code() == 0, pinned.describe());
-    leak.unmount_in_host();
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        const std::string pins = scratch_dir() + "/pins";
+        require(::mkdir(pins.c_str(), 0755) == 0, "mkdir pins");
+        require(::mount("tmpfs", pins.c_str(), "tmpfs", 0, nullptr) == 0 &&
+                    ::mount(nullptr, pins.c_str(), nullptr, MS_PRIVATE, nullptr) == 0,
+                "private tmpfs for the pin");
+        const std::string file = pins + "/held";
+        require(::close(::open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0, "touch");
+        // unshare(1) does not work around the kernel's per-CPU namespace ids
+        // (nsrun --name does): try each CPU until the binding is accepted.
+        RunResult pinned;
+        for (int cpu = 0; cpu < 64; ++cpu) {
+          pinned = run({"taskset", "-c", std::to_string(cpu), "unshare", "--mount=" + file,
+                        "--propagation", "private", "true"});
+          if (pinned.exit_code() == 0) {
+            break;
+          }
+        }
+        require(pinned.exit_code() == 0, pinned.describe());
+        leak.unmount_in_host();
 
-    const auto report = holders_json(leak.loop->path(), 0);
-    require(report["namespaces"].size() == 1, report.dump());
-    const auto& n = report["namespaces"][0];
-    require(n["processes"].empty() && n["threads"].empty(), "nothing but the pin holds it");
-    require(n["nsfs_pins"].size() == 1 && n["nsfs_pins"][0]["path"] == file, report.dump());
-    const auto text = holders({leak.loop->path()});
-    require(text.out.find("nsfs bind mount at " + file) != std::string::npos, text.out);
+        const auto report = holders_json(leak.loop->path(), 0);
+        require(report["namespaces"].size() == 1, report.dump());
+        const auto& n = report["namespaces"][0]["kept_alive_by"];
+        require(n["processes"].empty() && n["threads"].empty(), "nothing but the pin holds it");
+        require(n["nsfs_pins"].size() == 1 && n["nsfs_pins"][0]["path"] == file, report.dump());
+        const auto text = holders({leak.loop->path()});
+        require(text.out.find("nsfs bind mount at " + file) != std::string::npos, text.out);
 
-    require(holders({"--detach", leak.loop->path()}).exit_code() == 0, "detach via the pin");
-    require(exclusive_open_works(leak.loop->path()), "still busy");
-    require(::umount(file.c_str()) == 0, "unpin");
-  });
+        require(holders({"--detach", leak.loop->path()}).exit_code() == 0, "detach via the pin");
+        require(exclusive_open_works(leak.loop->path()), "still busy");
+        require(::umount(file.c_str()) == 0, "unpin");
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, FindsANamespacePinnedOnlyByAnOpenFd)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
-    wait_for_namespace_change(sleeper.pid());
-    Pipe out;
-    auto keeper =
-        spawn({probe_binary(), "hold-fd", "/proc/" + std::to_string(sleeper.pid()) + "/ns/mnt"},
-              {.fds = {{1, out.write_end()}}});
-    out.close_write();
-    const auto fd = out.read_line();
-    require(fd.has_value(), "no fd");
-    sleeper.kill(); // now only the fd keeps that namespace
-    leak.unmount_in_host();
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
+        wait_for_namespace_change(sleeper.pid());
+        Pipe out;
+        auto keeper =
+            spawn({probe_binary(), "hold-fd", "/proc/" + std::to_string(sleeper.pid()) + "/ns/mnt"},
+                  {.fds = {{1, out.write_end()}}});
+        out.close_write();
+        const auto fd = out.read_line();
+        require(fd.has_value(), "no fd");
+        sleeper.kill(); // now only the fd keeps that namespace
+        leak.unmount_in_host();
 
-    const auto report = holders_json(leak.loop->path(), 0);
-    require(report["namespaces"].size() == 1, report.dump());
-    const auto& pins = report["namespaces"][0]["fd_pins"];
-    require(pins.size() == 1 && pins[0]["pid"] == keeper.pid() && pins[0]["fd"] == std::stoi(*fd),
-            report.dump());
-    require(report["namespaces"][0]["processes"].empty(), report.dump());
-    require(holders({"--detach", leak.loop->path()}).exit_code() == 0, "detach via the fd");
-    require(exclusive_open_works(leak.loop->path()), "still busy");
-  });
+        const auto report = holders_json(leak.loop->path(), 0);
+        require(report["namespaces"].size() == 1, report.dump());
+        const auto& pins = report["namespaces"][0]["kept_alive_by"]["fd_pins"];
+        require(pins.size() == 1 && pins[0]["pid"] == keeper.pid() &&
+                    pins[0]["fd"] == std::stoi(*fd),
+                report.dump());
+        require(report["namespaces"][0]["kept_alive_by"]["processes"].empty(), report.dump());
+        require(holders({"--detach", leak.loop->path()}).exit_code() == 0, "detach via the fd");
+        require(exclusive_open_works(leak.loop->path()), "still busy");
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, FindsAChrootedHolderWhoseMountinfoHidesTheMount)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    const std::string jail = scratch_dir() + "/jail";
-    require(::mkdir(jail.c_str(), 0755) == 0, "mkdir jail");
-    require(run({"cp", "/bin/busybox", jail + "/busybox"}).exit_code() == 0,
-            "needs busybox-static");
-    auto prisoner = spawn(
-        {"unshare", "-m", "--propagation", "private", "chroot", jail, "/busybox", "sleep", "1000"});
-    wait_for_namespace_change(prisoner.pid());
-    leak.unmount_in_host();
-    const auto pid = std::to_string(prisoner.pid());
-    require(!mounted_at(leak.mountpoint, pid), "the prisoner should not see the mount");
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        const std::string jail = scratch_dir() + "/jail";
+        require(::mkdir(jail.c_str(), 0755) == 0, "mkdir jail");
+        require(run({"cp", "/bin/busybox", jail + "/busybox"}).exit_code() == 0,
+                "needs busybox-static");
+        auto prisoner = spawn({"unshare", "-m", "--propagation", "private", "chroot", jail,
+                               "/busybox", "sleep", "1000"});
+        wait_for_namespace_change(prisoner.pid());
+        leak.unmount_in_host();
+        const auto pid = std::to_string(prisoner.pid());
+        require(!mounted_at(leak.mountpoint, pid), "the prisoner should not see the mount");
 
-    const auto report = holders_json(leak.loop->path(), 0);
-    require(member_pids(report) == std::set<pid_t>{prisoner.pid()}, report.dump());
-    require(report["namespaces"][0]["processes"][0]["chrooted"] == true, report.dump());
+        const auto report = holders_json(leak.loop->path(), 0);
+        require(member_pids(report) == std::set<pid_t>{prisoner.pid()}, report.dump());
+        require(report["namespaces"][0]["kept_alive_by"]["processes"][0]["chrooted"] == true,
+                report.dump());
 
-    // The mountinfo path must find it too: through setns, not the
-    // prisoner's own mountinfo.
-    const auto snap = snapshot::build_snapshot({.mounts = snapshot::MountSource::Mountinfo});
-    const auto* ns = snap.find(mount_ns_inode(pid));
-    require(ns != nullptr && ns->mounts_read_via == "setns", "not read through setns");
-    bool found = false;
-    for (const auto& m : ns->mounts) {
-      found = found || m.target == leak.mountpoint;
-    }
-    require(found, "mountinfo via setns missed the mount");
-  });
+        // The mountinfo path must find it too: through setns, not the
+        // prisoner's own mountinfo.
+        const auto snap = snapshot::build_snapshot({.mounts = snapshot::MountSource::Mountinfo});
+        const auto* ns = snap.find(mount_ns_inode(pid));
+        require(ns != nullptr && ns->mounts_read_via == "setns", "not read through setns");
+        bool found = false;
+        for (const auto& m : ns->mounts) {
+          found = found || m.target == leak.mountpoint;
+        }
+        require(found, "mountinfo via setns missed the mount");
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, MountPointsWithAnyBytes)
 {
-  const auto host = in_fake_host([] {
-    const std::vector<std::string> names = {"with space", "with\ttab", "with\nnewline",
-                                            "non-utf8-\xff\xfe", "back\\slash"};
-    for (const auto& name : names) {
-      const std::string dir = scratch_dir() + "/" + name;
-      require(::mkdir(dir.c_str(), 0755) == 0, "mkdir");
-      require(::mount("odd-source", dir.c_str(), "tmpfs", 0, nullptr) == 0, "mount " + name);
-    }
-    auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
-    wait_for_namespace_change(sleeper.pid());
-    for (const auto& name : names) {
-      require(::umount((scratch_dir() + "/" + name).c_str()) == 0, "umount " + name);
-    }
-    const auto report = holders_json("odd-source", 0);
-    std::set<std::string> seen;
-    for (const auto& m : report["namespaces"][0]["mounts"]) {
-      if (m.contains("target_hex")) {
-        std::string bytes;
-        const auto hex = m["target_hex"].get<std::string>();
-        for (std::size_t i = 0; i < hex.size(); i += 2) {
-          bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  const auto host = in_fake_host(
+      [] {
+        const std::vector<std::string> names = {"with space", "with\ttab", "with\nnewline",
+                                                "non-utf8-\xff\xfe", "back\\slash"};
+        for (const auto& name : names) {
+          const std::string dir = scratch_dir() + "/" + name;
+          require(::mkdir(dir.c_str(), 0755) == 0, "mkdir");
+          require(::mount("odd-source", dir.c_str(), "tmpfs", 0, nullptr) == 0, "mount " + name);
         }
-        seen.insert(bytes);
-      } else {
-        seen.insert(m["target"].get<std::string>());
-      }
-    }
-    std::set<std::string> expected;
-    for (const auto& name : names) {
-      expected.insert(scratch_dir() + "/" + name);
-    }
-    require(seen == expected, "JSON did not keep the exact paths: " + report.dump());
+        auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
+        wait_for_namespace_change(sleeper.pid());
+        for (const auto& name : names) {
+          require(::umount((scratch_dir() + "/" + name).c_str()) == 0, "umount " + name);
+        }
+        const auto report = holders_json("odd-source", 0);
+        std::set<std::string> seen;
+        for (const auto& m : report["namespaces"][0]["mounts"]) {
+          if (m.contains("target_hex")) {
+            std::string bytes;
+            const auto hex = m["target_hex"].get<std::string>();
+            for (std::size_t i = 0; i < hex.size(); i += 2) {
+              bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+            }
+            seen.insert(bytes);
+          } else {
+            seen.insert(m["target"].get<std::string>());
+          }
+        }
+        std::set<std::string> expected;
+        for (const auto& name : names) {
+          expected.insert(scratch_dir() + "/" + name);
+        }
+        require(seen == expected, "JSON did not keep the exact paths: " + report.dump());
 
-    // Each path also matches by itself, and the table escapes it.
-    const auto by_path = holders({scratch_dir() + "/with\nnewline"});
-    require(by_path.exit_code() == 0, by_path.describe());
-    require(by_path.out.find("/with\\x0anewline") != std::string::npos, by_path.out);
-    const auto non_utf8 = holders({scratch_dir() + "/non-utf8-\xff\xfe"});
-    require(non_utf8.out.find("non-utf8-\\xff\\xfe") != std::string::npos, non_utf8.out);
-  });
+        // Each path also matches by itself, and the table escapes it.
+        const auto by_path = holders({scratch_dir() + "/with\nnewline"});
+        require(by_path.exit_code() == 0, by_path.describe());
+        require(by_path.out.find("/with\\x0anewline") != std::string::npos, by_path.out);
+        const auto non_utf8 = holders({scratch_dir() + "/non-utf8-\xff\xfe"});
+        require(non_utf8.out.find("non-utf8-\\xff\\xfe") != std::string::npos, non_utf8.out);
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, EveryTargetFormFindsTheSameHolder)
 {
-  const auto host = in_fake_host([] {
-    const std::string image = scratch_dir() + "/labelled.img";
-    make_ext4_image(image, 16);
-    const std::string uuid = "6d1f4f0e-1c2b-4a5d-9e8f-0123456789ab";
-    require(run({"tune2fs", "-L", "nsrun-test-fs", "-U", uuid, image}).exit_code() == 0, "tune2fs");
-    LoopDevice loop(image);
-    const std::string mountpoint = scratch_dir() + "/m";
-    require(::mkdir(mountpoint.c_str(), 0755) == 0, "mkdir");
-    require(::mount(loop.path().c_str(), mountpoint.c_str(), "ext4", 0, nullptr) == 0, "mount");
-    loop.close_fd();
-    auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
-    wait_for_namespace_change(sleeper.pid());
-    require(::umount(mountpoint.c_str()) == 0, "umount");
-    const std::string link = scratch_dir() + "/disk-link";
-    require(::symlink(loop.path().c_str(), link.c_str()) == 0, "symlink");
-    const std::string devno =
-        std::to_string(major(loop.devno())) + ":" + std::to_string(minor(loop.devno()));
+  const auto host = in_fake_host(
+      [] {
+        const std::string image = scratch_dir() + "/labelled.img";
+        make_ext4_image(image, 16);
+        const std::string uuid = "6d1f4f0e-1c2b-4a5d-9e8f-0123456789ab";
+        require(run({"tune2fs", "-L", "nsrun-test-fs", "-U", uuid, image}).exit_code() == 0,
+                "tune2fs");
+        LoopDevice loop(image);
+        const std::string mountpoint = scratch_dir() + "/m";
+        require(::mkdir(mountpoint.c_str(), 0755) == 0, "mkdir");
+        require(::mount(loop.path().c_str(), mountpoint.c_str(), "ext4", 0, nullptr) == 0, "mount");
+        loop.close_fd();
+        auto sleeper = spawn({"unshare", "-m", "sleep", "1000"});
+        wait_for_namespace_change(sleeper.pid());
+        require(::umount(mountpoint.c_str()) == 0, "umount");
+        const std::string link = scratch_dir() + "/disk-link";
+        require(::symlink(loop.path().c_str(), link.c_str()) == 0, "symlink");
+        const std::string devno =
+            std::to_string(major(loop.devno())) + ":" + std::to_string(minor(loop.devno()));
 
-    for (const std::string& target : {loop.path(), link, devno, std::string("LABEL=nsrun-test-fs"),
-                                      "UUID=" + uuid, mountpoint}) {
-      const auto report = holders_json(target, 0);
-      require(member_pids(report) == std::set<pid_t>{sleeper.pid()},
-              target + " found " + report.dump());
-      require(!report["target"]["description"].get<std::string>().empty(), "no description");
-    }
-    const auto via_link = holders_json(link, 0);
-    require(via_link["target"]["description"].get<std::string>().find(loop.path()) !=
-                std::string::npos,
-            "the symlink is not resolved: " + via_link.dump());
-  });
+        for (const std::string& target :
+             {loop.path(), link, devno, std::string("LABEL=nsrun-test-fs"), "UUID=" + uuid,
+              mountpoint}) {
+          const auto report = holders_json(target, 0);
+          require(member_pids(report) == std::set<pid_t>{sleeper.pid()},
+                  target + " found " + report.dump());
+          require(!report["target"]["description"].get<std::string>().empty(), "no description");
+        }
+        const auto via_link = holders_json(link, 0);
+        require(via_link["target"]["description"].get<std::string>().find(loop.path()) !=
+                    std::string::npos,
+                "the symlink is not resolved: " + via_link.dump());
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, AProcessWithTheDeviceOpenHoldsItToo)
 {
-  const auto host = in_fake_host([] {
-    const std::string image = scratch_dir() + "/disk.img";
-    make_ext4_image(image, 16);
-    LoopDevice loop(image);
-    Pipe out;
-    auto opener = spawn({probe_binary(), "hold-fd", loop.path()}, {.fds = {{1, out.write_end()}}});
-    out.close_write();
-    require(out.read_line().has_value(), "no fd");
-    loop.close_fd();
-    const auto report = holders_json(loop.path(), 0);
-    require(report["namespaces"].empty(), "nothing is mounted");
-    require(report["device_opens"].size() == 1 && report["device_opens"][0]["pid"] == opener.pid(),
-            report.dump());
-    // --detach cannot help with that, and says so with its exit status.
-    const auto detach = holders({"--detach", loop.path()});
-    require(detach.exit_code() == 1, detach.describe());
-    require(detach.out.find("must close it") != std::string::npos, detach.out);
-  });
+  const auto host = in_fake_host(
+      [] {
+        const std::string image = scratch_dir() + "/disk.img";
+        make_ext4_image(image, 16);
+        LoopDevice loop(image);
+        Pipe out;
+        auto opener =
+            spawn({probe_binary(), "hold-fd", loop.path()}, {.fds = {{1, out.write_end()}}});
+        out.close_write();
+        require(out.read_line().has_value(), "no fd");
+        loop.close_fd();
+        const auto report = holders_json(loop.path(), 0);
+        require(report["namespaces"].empty(), "nothing is mounted");
+        require(report["device_opens"].size() == 1 &&
+                    report["device_opens"][0]["pid"] == opener.pid(),
+                report.dump());
+        // --detach cannot help with that, and says so with its exit status.
+        const auto detach = holders({"--detach", loop.path()});
+        require(detach.exit_code() == 1, detach.describe());
+        require(detach.out.find("must close it") != std::string::npos, detach.out);
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
@@ -398,15 +426,20 @@ TEST(Holders, ANamedNamespaceIsShownByName)
         require(run({nsrun_binary(), "release", "backup"}, {.env = env}).exit_code() == 0,
                 "release");
       },
-      {.pid_namespace = true});
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, NotHeldAnywhereIsExitOne)
 {
-  const auto r = holders({"4095:1048575"});
-  EXPECT_EQ(r.exit_code(), 1) << r.describe();
-  EXPECT_NE(r.out.find("Not held"), std::string::npos);
+  const auto host = in_fake_host(
+      [] {
+        const auto r = holders({"4095:1048575"});
+        require(r.exit_code() == 1, r.describe());
+        require(r.out.find("Not held") != std::string::npos, r.out);
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Holders, BadTargetsAreExitTwoWithOneLine)
@@ -432,44 +465,60 @@ TEST(Holders, BadTargetsAreExitTwoWithOneLine)
   EXPECT_EQ(missing.exit_code(), 2);
 }
 
-TEST(Holders, WithoutRootItSaysWhatItCouldNotSee)
+// Blind is not clean: without root nsrun cannot see other users'
+// processes, so "not held" becomes "cannot tell" (2); what it does find
+// still counts.
+TEST(Holders, WithoutRootANegativeAnswerIsCannotTell)
 {
-  const auto r = run({nsrun_binary(), "holders", "/"}, {.before_exec = [] {
-                       ::setgroups(0, nullptr);
-                       ::setgid(65534);
-                       ::setuid(65534);
-                     }});
-  EXPECT_TRUE(r.exit_code() == 0 || r.exit_code() == 1) << r.describe();
-  EXPECT_NE(r.out.find("could not be inspected"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("run as root to see them"), std::string::npos) << r.out;
+  auto as_nobody = [] {
+    ::setgroups(0, nullptr);
+    ::setgid(65534);
+    ::setuid(65534);
+  };
+  const auto blind =
+      run({nsrun_binary(), "holders", "nsrun-no-such-source"}, {.before_exec = as_nobody});
+  EXPECT_EQ(blind.exit_code(), 2) << blind.describe();
+  EXPECT_NE(blind.out.find("Cannot tell whether nsrun-no-such-source is held"), std::string::npos)
+      << blind.out;
+  EXPECT_NE(blind.out.find("run as root to see them"), std::string::npos) << blind.out;
+  const auto as_json = run({nsrun_binary(), "holders", "--json", "nsrun-no-such-source"},
+                           {.before_exec = as_nobody});
+  EXPECT_EQ(as_json.exit_code(), 2) << as_json.describe();
+  EXPECT_EQ(json::parse(as_json.out)["status"], "unknown");
+  // Its own namespace's / is in plain sight: held, whoever asks.
+  const auto seen = run({nsrun_binary(), "holders", "/"}, {.before_exec = as_nobody});
+  EXPECT_EQ(seen.exit_code(), 0) << seen.describe();
 }
 
 TEST(Snapshot, ListmountAndMountinfoReadTheSameTables)
 {
-  const auto host = in_fake_host([] {
-    Leak leak;
-    auto sleeper = spawn({"unshare", "-m", "--propagation", "slave", "sleep", "1000"});
-    wait_for_namespace_change(sleeper.pid());
-    const auto fast = snapshot::build_snapshot({});
-    const auto slow = snapshot::build_snapshot({.mounts = snapshot::MountSource::Mountinfo});
-    require(fast.namespaces.size() == slow.namespaces.size(), "different namespaces");
-    int compared = 0;
-    for (const auto& [id, ns] : fast.namespaces) {
-      const auto* other = slow.find(id);
-      require(other != nullptr && ns.mounts_known && other->mounts_known, "missing table");
-      require(ns.mounts.size() == other->mounts.size(), "different mount counts");
-      for (std::size_t i = 0; i < ns.mounts.size(); ++i) {
-        const auto& a = ns.mounts[i];
-        const auto& b = other->mounts[i];
-        require(a.id == b.id && a.parent_id == b.parent_id && a.major == b.major &&
-                    a.minor == b.minor && a.root == b.root && a.target == b.target &&
-                    a.fstype == b.fstype && a.source == b.source && a.propagation == b.propagation,
-                "differ at " + a.target + " / " + b.target + " via " + ns.mounts_read_via);
-        ++compared;
-      }
-    }
-    require(compared > 10, "compared too little");
-  });
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        auto sleeper = spawn({"unshare", "-m", "--propagation", "slave", "sleep", "1000"});
+        wait_for_namespace_change(sleeper.pid());
+        const auto fast = snapshot::build_snapshot({});
+        const auto slow = snapshot::build_snapshot({.mounts = snapshot::MountSource::Mountinfo});
+        require(fast.namespaces.size() == slow.namespaces.size(), "different namespaces");
+        int compared = 0;
+        for (const auto& [id, ns] : fast.namespaces) {
+          const auto* other = slow.find(id);
+          require(other != nullptr && ns.mounts_known && other->mounts_known, "missing table");
+          require(ns.mounts.size() == other->mounts.size(), "different mount counts");
+          for (std::size_t i = 0; i < ns.mounts.size(); ++i) {
+            const auto& a = ns.mounts[i];
+            const auto& b = other->mounts[i];
+            require(a.id == b.id && a.parent_id == b.parent_id && a.major == b.major &&
+                        a.minor == b.minor && a.root == b.root && a.target == b.target &&
+                        a.fstype == b.fstype && a.source == b.source &&
+                        a.propagation == b.propagation,
+                    "differ at " + a.target + " / " + b.target + " via " + ns.mounts_read_via);
+            ++compared;
+          }
+        }
+        require(compared > 10, "compared too little");
+      },
+      kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
 }
 

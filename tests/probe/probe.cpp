@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,7 +37,7 @@ int number(const char* text)
 int usage()
 {
   std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep|"
-             "thread-unshare|hold-fd PATH|daemon MOUNTPOINT STATUSFILE|connect SOCKET\n",
+             "thread-unshare|hold-fd PATH|map PATH|daemon MOUNTPOINT STATUSFILE|connect SOCKET\n",
              stderr);
   return 64;
 }
@@ -170,6 +171,28 @@ int hold_fd(const char* path)
   }
 }
 
+// Maps a file into memory and closes its fd: only the mapping keeps the
+// file (and its filesystem) in use, which fuser -m finds and fds do not.
+int hold_map(const char* path)
+{
+  const int fd = ::open(path, O_RDONLY);
+  if (fd < 0) {
+    std::perror(path);
+    return 1;
+  }
+  void* mapped = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) {
+    std::perror("mmap");
+    return 1;
+  }
+  std::printf("mapped\n");
+  std::fflush(stdout);
+  for (;;) {
+    ::pause();
+  }
+}
+
 // A daemon for init-system tests: checks socket activation when it is used,
 // mounts a tmpfs at mountpoint, records what it saw in status_file, tells
 // systemd it is ready, then waits to be stopped.
@@ -256,6 +279,8 @@ int main(int argc, char** argv)
     return thread_unshare();
   } else if (verb == "hold-fd" && argc > 2) {
     return hold_fd(argv[2]);
+  } else if (verb == "map" && argc > 2) {
+    return hold_map(argv[2]);
   } else if (verb == "daemon" && argc > 3) {
     return daemon(argv[2], argv[3]);
   } else if (verb == "connect" && argc > 2) {

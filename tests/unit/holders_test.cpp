@@ -83,9 +83,32 @@ Snapshot fixture()
 Target device_target(unsigned maj, unsigned min)
 {
   Target t;
+  t.kind = Target::Kind::Device;
   t.input = std::to_string(maj) + ":" + std::to_string(min);
   t.device = makedev(maj, min);
   return t;
+}
+
+bool planned(const DetachPlan& plan, snapshot::NsId ns, const std::string& target)
+{
+  for (const auto& step : plan.steps) {
+    for (const auto& m : step.mounts) {
+      if (step.ns == ns && m.target == target) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::string skip_reason(const DetachPlan& plan, snapshot::NsId ns, const std::string& target)
+{
+  for (const auto& s : plan.skipped) {
+    if (s.ns == ns && s.mount.target == target) {
+      return s.why;
+    }
+  }
+  return {};
 }
 
 TEST(Holders, FindsEveryNamespaceHoldingTheDevice)
@@ -96,19 +119,20 @@ TEST(Holders, FindsEveryNamespaceHoldingTheDevice)
   EXPECT_EQ(report.holdings[0].members, std::vector<pid_t>{4242});
   EXPECT_EQ(report.holdings[1].ns, kSlave);
   EXPECT_EQ(report.holdings[1].threads.size(), 1U);
-  EXPECT_TRUE(report.held());
+  EXPECT_TRUE(report.held_visibly());
 }
 
 TEST(Holders, NothingMatchesNothingIsHeld)
 {
   const auto report = find_holders(fixture(), device_target(7, 9), "/run/nsrun");
   EXPECT_TRUE(report.holdings.empty());
-  EXPECT_FALSE(report.held());
+  EXPECT_FALSE(report.held_visibly());
 }
 
 TEST(Holders, MatchesByMountPointPathInEveryNamespace)
 {
   Target t;
+  t.kind = Target::Kind::Path;
   t.input = "/mnt/container";
   t.mount_point = "/mnt/container";
   const auto report = find_holders(fixture(), t, "/run/nsrun");
@@ -118,6 +142,7 @@ TEST(Holders, MatchesByMountPointPathInEveryNamespace)
 TEST(Holders, MatchesBySourceString)
 {
   Target t;
+  t.kind = Target::Kind::Source;
   t.input = "tmpfs";
   t.source = "tmpfs";
   const auto report = find_holders(fixture(), t, "/run/nsrun");
@@ -129,6 +154,7 @@ TEST(Holders, MatchesByDevicePathWhenTheNumberDiffers)
 {
   // btrfs and others show an anonymous device number but the real source.
   Target t;
+  t.kind = Target::Kind::Device;
   t.input = "/dev/loop3";
   t.device = makedev(250, 1);
   t.device_paths = {"/dev/loop3"};
@@ -137,14 +163,13 @@ TEST(Holders, MatchesByDevicePathWhenTheNumberDiffers)
 
 TEST(Holders, InnermostMountsComeFirst)
 {
-  Target t;
-  t.input = "/";
-  t.device = makedev(7, 3);
-  t.source = "tmpfs";
-  const auto report = find_holders(fixture(), t, "/run/nsrun");
+  auto s = fixture();
+  s.namespaces[kSlave].mounts.push_back(
+      mount(53, 52, "/mnt/container/inner/again", 7, 3, "/dev/loop3"));
+  const auto report = find_holders(s, device_target(7, 3), "/run/nsrun");
   const auto& slave = report.holdings[1];
   ASSERT_EQ(slave.mounts.size(), 2U);
-  EXPECT_EQ(slave.mounts[0].mount.target, "/mnt/container/inner");
+  EXPECT_EQ(slave.mounts[0].mount.target, "/mnt/container/inner/again");
   EXPECT_EQ(slave.mounts[1].mount.target, "/mnt/container");
 }
 
@@ -207,14 +232,156 @@ TEST(DetachPlan, SkipsTheCallerAndRefusesTheHostUnlessAllowed)
   s.caller_ns = kSlave; // pretend we run inside the daemon's namespace
   s.namespaces[kHost].mounts.push_back(mount(31, 22, "/mnt/container", 7, 3, "/dev/loop3"));
   const auto report = find_holders(s, device_target(7, 3), "/run/nsrun");
-  std::vector<snapshot::NsId> refused;
-  const auto plan = plan_detach(report, HostNamespace::Refuse, refused);
-  ASSERT_EQ(plan.size(), 1U);
-  EXPECT_EQ(plan[0].ns, kLeak);
-  EXPECT_EQ(refused, std::vector<snapshot::NsId>{kHost});
-  refused.clear();
-  EXPECT_EQ(plan_detach(report, HostNamespace::Allow, refused).size(), 2U);
-  EXPECT_TRUE(refused.empty());
+  const auto plan = plan_detach(s, report, HostNamespace::Refuse);
+  EXPECT_TRUE(planned(plan, kLeak, "/mnt/container"));
+  EXPECT_NE(skip_reason(plan, kHost, "/mnt/container").find("the host's namespace"),
+            std::string::npos);
+  EXPECT_NE(skip_reason(plan, kSlave, "/mnt/container").find("in your namespace"),
+            std::string::npos);
+  EXPECT_TRUE(planned(plan_detach(s, report, HostNamespace::Allow), kHost, "/mnt/container"));
+}
+
+// `nsrun holders /dev/vda`: every namespace's / is on it. Nothing may plan
+// to detach a namespace's root, and --detach of the root disk is refused.
+TEST(DetachPlan, NeverANamespacesRootAndNeverTheRootDisk)
+{
+  const auto s = fixture();
+  auto t = device_target(8, 1);
+  auto report = find_holders(s, t, "/run/nsrun");
+  const auto plan = plan_detach(s, report, HostNamespace::Allow);
+  EXPECT_TRUE(plan.steps.empty());
+  EXPECT_NE(skip_reason(plan, kLeak, "/").find("namespace's root"), std::string::npos);
+  t.whole_system = true;
+  report = find_holders(s, t, "/run/nsrun");
+  const auto refused = plan_detach(s, report, HostNamespace::Allow);
+  ASSERT_TRUE(refused.refused.has_value());
+  EXPECT_TRUE(refused.steps.empty());
+  EXPECT_EQ(report::verdict(report), report::Verdict::Held);
+}
+
+// `mount --bind /srv/src /srv/b; nsrun holders /srv/b`: that mount's copies,
+// not every mount of the disk /srv is on.
+TEST(DetachPlan, ABindMountTargetIsThatMountOnly)
+{
+  auto s = fixture();
+  auto bind = mount(70, 40, "/srv/b", 8, 1, "/dev/sda1");
+  bind.root = "/srv/src";
+  s.namespaces[kLeak].mounts.push_back(bind);
+  for (auto& m : s.namespaces[kLeak].mounts) {
+    m.root = m.root.empty() ? "/" : m.root;
+  }
+  Target t;
+  t.kind = Target::Kind::Filesystem;
+  t.input = "/srv/b";
+  t.device = makedev(8, 1);
+  t.fs_root = "/srv/src";
+  t.mount_point = "/srv/b";
+  const auto report = find_holders(s, t, "/run/nsrun");
+  ASSERT_EQ(report.holdings.size(), 1U);
+  ASSERT_EQ(report.holdings[0].mounts.size(), 1U);
+  EXPECT_EQ(report.holdings[0].mounts[0].mount.target, "/srv/b");
+  const auto plan = plan_detach(s, report, HostNamespace::Allow);
+  ASSERT_EQ(plan.steps.size(), 1U);
+  EXPECT_EQ(plan.steps[0].mounts.size(), 1U);
+}
+
+// A container's tmpfs at the same path is another filesystem: shown apart,
+// never in the plan.
+TEST(DetachPlan, AnotherFilesystemAtTheSamePathIsNeverTouched)
+{
+  auto s = fixture();
+  s.namespaces[kPinned].mounts.push_back(mount(61, 60, "/mnt/container", 0, 77, "tmpfs"));
+  Target t;
+  t.kind = Target::Kind::Filesystem;
+  t.input = "/mnt/container";
+  t.device = makedev(7, 3);
+  t.mount_point = "/mnt/container";
+  const auto report = find_holders(s, t, "/run/nsrun");
+  ASSERT_EQ(report.same_path_others.size(), 1U);
+  EXPECT_EQ(report.same_path_others[0].first, kPinned);
+  const auto plan = plan_detach(s, report, HostNamespace::Allow);
+  EXPECT_FALSE(planned(plan, kPinned, "/mnt/container"));
+  EXPECT_TRUE(skip_reason(plan, kPinned, "/mnt/container").empty());
+}
+
+TEST(DetachPlan, AnotherFilesystemBelowAndACopyTheCallersUnmountReachesAreLeft)
+{
+  auto s = fixture();
+  s.namespaces[kHost].mounts.push_back(mount(31, 22, "/mnt/container", 7, 3, "/dev/loop3"));
+  const auto report = find_holders(s, device_target(7, 3), "/run/nsrun");
+  const auto plan = plan_detach(s, report, HostNamespace::Refuse);
+  // The slave's copy has a tmpfs mounted below it, and is a slave of the
+  // host's /: both reasons hold; the first one found is given.
+  EXPECT_FALSE(planned(plan, kSlave, "/mnt/container"));
+  EXPECT_NE(skip_reason(plan, kSlave, "/mnt/container").find("mounted below it"),
+            std::string::npos);
+  ASSERT_EQ(report.holdings[1].below.size(), 1U);
+  EXPECT_EQ(report.holdings[1].below[0].target, "/mnt/container/inner");
+
+  s.namespaces[kSlave].mounts.pop_back(); // no tmpfs below any more
+  const auto reach = find_holders(s, device_target(7, 3), "/run/nsrun");
+  const auto second = plan_detach(s, reach, HostNamespace::Refuse);
+  EXPECT_NE(skip_reason(second, kSlave, "/mnt/container").find("umount /mnt/container here"),
+            std::string::npos);
+}
+
+// An open file, a working directory or a mapping on the filesystem keeps it
+// alive whatever is detached: the plan says so and names the process.
+TEST(DetachPlan, FilesInUseBlockAndAWorkingDirectoryIsNeverDetached)
+{
+  auto s = fixture();
+  s.file_holds.push_back({4242, snapshot::HoldKind::Cwd, -1, 7, 3, 41, "/mnt/container"});
+  s.file_holds.push_back({5000, snapshot::HoldKind::Fd, 3, 7, 3, 51, "/mnt/container/log"});
+  s.file_holds.push_back({5000, snapshot::HoldKind::Fd, 4, 8, 1, 50, "/etc/passwd"});
+  const auto report = find_holders(s, device_target(7, 3), "/run/nsrun");
+  EXPECT_EQ(report.files.size(), 2U);
+  const auto plan = plan_detach(s, report, HostNamespace::Allow);
+  EXPECT_NE(skip_reason(plan, kLeak, "/mnt/container").find("pid 4242 has its working directory"),
+            std::string::npos);
+  EXPECT_EQ(plan.blockers.size(), 2U);
+  EXPECT_FALSE(plan.would_free(report));
+  const auto advice = report::holders_advice(s, device_target(7, 3), report, plan);
+  EXPECT_NE(advice.find("cannot free it"), std::string::npos) << advice;
+  EXPECT_NE(advice.find("`systemctl restart foo.service` or `kill 4242`"), std::string::npos)
+      << advice;
+}
+
+TEST(DetachPlan, APathMatchingSeveralFilesystemsIsNotGuessed)
+{
+  auto s = fixture();
+  s.namespaces[kPinned].mounts.push_back(mount(61, 60, "/mnt/container", 0, 77, "tmpfs"));
+  Target t;
+  t.kind = Target::Kind::Path;
+  t.input = "/mnt/container";
+  t.mount_point = "/mnt/container";
+  const auto report = find_holders(s, t, "/run/nsrun");
+  EXPECT_EQ(report.path_filesystems, 2U);
+  const auto plan = plan_detach(s, report, HostNamespace::Allow);
+  ASSERT_TRUE(plan.refused.has_value());
+  EXPECT_TRUE(plan.steps.empty());
+}
+
+// Never "not held" while something is unknown.
+TEST(HoldersVerdict, NotHeldOnlyWhenNothingIsUnknown)
+{
+  const auto s = fixture();
+  auto t = device_target(7, 9);
+  EXPECT_EQ(report::verdict(find_holders(s, t, "/run/nsrun", {.exclusive_busy = false})),
+            report::Verdict::NotHeld);
+  // The kernel says busy, nothing visible explains it.
+  const auto busy = find_holders(s, t, "/run/nsrun", {.exclusive_busy = true});
+  EXPECT_EQ(report::verdict(busy), report::Verdict::Unknown);
+  EXPECT_NE(report::holders_advice(s, t, busy, plan_detach(s, busy, HostNamespace::Refuse))
+                .find("held by something nsrun cannot see"),
+            std::string::npos);
+  // Processes nsrun could not inspect might hold it.
+  auto blind = s;
+  blind.inaccessible = {1, 77};
+  const auto hidden = find_holders(blind, t, "/run/nsrun", {.exclusive_busy = false});
+  EXPECT_EQ(report::verdict(hidden), report::Verdict::Unknown);
+  // Positive findings stand whatever is hidden.
+  EXPECT_EQ(report::verdict(find_holders(blind, device_target(7, 3), "/run/nsrun")),
+            report::Verdict::Held);
 }
 
 TEST(TargetSyntax, ClassifiesEveryForm)
@@ -259,7 +426,7 @@ TEST(HoldersText, GoldenReport)
   t.input = "/dev/loop3";
   t.description = "block device /dev/loop3 (7:3)";
   const auto report = find_holders(s, t, "/run/nsrun");
-  EXPECT_EQ(report::holders_text(s, t, report),
+  EXPECT_EQ(report::holders_text(s, t, report, plan_detach(s, report, HostNamespace::Refuse)),
             "TARGET /dev/loop3: block device /dev/loop3 (7:3)\n"
             "\n"
             "mnt:[4026532301]\n"
@@ -272,9 +439,14 @@ TEST(HoldersText, GoldenReport)
             "                thread 5003 of pid 4999 (the thread unshared its own namespace)\n"
             "  mount         /mnt/container  ext4 /dev/loop3 (7:3)  private; not mounted in your "
             "namespace: nothing there to unmount\n"
+            "  below it      /mnt/container/inner  tmpfs tmpfs (0:60)  (another filesystem mounted "
+            "below: it keeps it busy)\n"
             "\n"
-            "Held by 2 other namespaces (pid 4242 sleep, unit foo.service; pid 5000); `nsrun "
-            "holders --detach /dev/loop3` would detach it there without killing anything.\n");
+            "Held by 2 other namespaces (pid 4242 sleep, unit foo.service; pid 5000). `nsrun "
+            "holders --detach /dev/loop3` would detach 1 of its mounts without killing anything, "
+            "but that alone will not free it. nsrun will not detach /mnt/container in "
+            "mnt:[4026532400]: /mnt/container/inner (tmpfs) is mounted below it; detaching would "
+            "detach that too.\n");
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "diagnose/check.hpp"
 #include "diagnose/leaks.hpp"
 #include "diagnose/tree.hpp"
+#include "report/table.hpp"
 #include "report/tree_report.hpp"
 
 #include <gtest/gtest.h>
@@ -233,8 +234,9 @@ TEST(TreeText, GoldenWithFolding)
             "│  ├─ mnt:[600] private · pid 1000 nginx · 1 proc, 1 mount\n"
             "│  ├─ mnt:[601] private · pid 1001 nginx · 1 proc, 1 mount\n"
             "│  └─ … 3 more like the above (nginx, private); --all shows them\n"
-            "└─ mnt:[300] private · pid 4242 sleep · 1 proc, 3 mounts · 2 LEAKED\n"
-            "parent unknown (no process to trace it from):\n"
+            "└─ mnt:[300] private · 2 LEAKED · pid 4242 sleep · 1 proc, 3 mounts\n"
+            "parent not known (no process, or the parent of its first process is out of "
+            "nsrun's sight):\n"
             "└─ mnt:[500] 'web' slave · no process · 0 procs, 1 mount\n");
   const auto all = report::tree_text(s, tree, 200, report::Collapse::None);
   EXPECT_NE(all.find("mnt:[604]"), std::string::npos);
@@ -254,9 +256,9 @@ TEST(TreeText, NoLineIsWiderThanAsked)
     EXPECT_LE(columns, 40U) << text.substr(start, end - start);
     start = end + 1;
   }
-  EXPECT_EQ(report::fit("abcdef", 4), "abc…");
-  EXPECT_EQ(report::fit("abcd", 4), "abcd");
-  EXPECT_EQ(report::fit("├─ éèà", 4), "├─ …");
+  EXPECT_EQ(report::cut("abcdef", 4), "abc…");
+  EXPECT_EQ(report::cut("abcd", 4), "abcd");
+  EXPECT_EQ(report::cut("├─ éèà", 4), "├─ …");
 }
 
 TEST(TreeDot, Golden)
@@ -282,8 +284,22 @@ TEST(TreeDot, Golden)
             "  \"100\" [label=\"mnt:[100]\\nhost\\npid 1 init \\\"quoted\\\"\\n1 proc, 1 "
             "mount\", fillcolor=\"#d9d9d9\"];\n"
             "  \"300\" [label=\"mnt:[300]\\nprivate\\npid 4242 sleep\\n1 proc, 2 mounts\\n1 "
-            "leaked\", fillcolor=\"#fff2cc\", color=red, penwidth=2];\n"
+            "leaked: /dev/loop3\", fillcolor=\"#fff2cc\", color=red, penwidth=2];\n"
             "  \"100\" -> \"300\";\n"
+            "  subgraph cluster_legend {\n"
+            "    label=\"legend\"; style=solid; fontsize=9;\n"
+            "    legend_host [label=\"host\", fillcolor=\"#d9d9d9\"];\n"
+            "    legend_slave [label=\"slave: receives the host's mounts\", "
+            "fillcolor=\"#cfe2f3\"];\n"
+            "    legend_private [label=\"private: nothing propagates\", fillcolor=\"#fff2cc\"];\n"
+            "    legend_shared [label=\"shared: its mounts reach the host\", "
+            "fillcolor=\"#f4cccc\"];\n"
+            "    legend_leak [label=\"red border: holds leaked mounts\", fillcolor=\"#ffffff\", "
+            "color=red, penwidth=2];\n"
+            "    legend_host -> legend_slave [label=\"created from\", fontsize=8];\n"
+            "    legend_private -> legend_shared [style=dashed, color=\"#3c78d8\", label=\"kept "
+            "alive by its file (dotted: by an fd)\", fontsize=8];\n"
+            "  }\n"
             "}\n");
 }
 

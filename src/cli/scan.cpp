@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/scan.hpp"
+
+#include "log/log.hpp"
+#include "snapshot/builder.hpp"
+
+#include <chrono>
+
+namespace nsrun::cli {
+
+snapshot::Snapshot scan_host(Scan scan)
+{
+  const auto start = std::chrono::steady_clock::now();
+  snapshot::BuildOptions build;
+  if (scan == Scan::WithUnmountedFiles) {
+    build.files = snapshot::BuildOptions::Files::Unmounted;
+  }
+  auto snap = snapshot::build_snapshot(build);
+  snapshot::add_process_details(snap);
+  log::debug(
+      "scanned {} processes and {} mount namespaces in {:.1f} ms", snap.processes.size(),
+      snap.namespaces.size(),
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  return snap;
+}
+
+} // namespace nsrun::cli
