@@ -16,7 +16,8 @@ fi
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev
   util-linux mount e2fsprogs procps systemd sysvinit-utils tar docker.io containerd runc
-  busybox-static graphviz dpkg-dev
+  busybox-static graphviz dpkg-dev bash-completion zsh
+  prometheus prometheus-node-exporter lintian rpm rpmlint
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db shellcheck"
 missing=""
 for p in $packages; do
