@@ -50,6 +50,13 @@ struct CheckOptions
   bool json = false;
 };
 
+struct MetricsOptions
+{
+  Common common;
+  std::string textfile;
+  std::string under;
+};
+
 struct ReleaseOptions
 {
   Common common;
@@ -77,6 +84,7 @@ int run_holders(const HoldersOptions& options, const std::string& default_ns_dir
 int run_leaks(const LeaksOptions& options, const std::string& default_ns_dir);
 int run_tree(const TreeOptions& options, const std::string& default_ns_dir);
 int run_check(const CheckOptions& options, const std::string& default_ns_dir);
+int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir);
 int run_release(const ReleaseOptions& options, const std::string& default_ns_dir);
 int run_list(const ListOptions& options, const std::string& default_ns_dir);
 

@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 
 namespace nsrun::cli {
 
@@ -25,12 +24,14 @@ std::string tree_help();
 std::string check_help();
 std::string release_help();
 std::string list_help();
+std::string metrics_help();
 void add_holders_command(CLI::App& app, HoldersOptions& options);
 void add_leaks_command(CLI::App& app, LeaksOptions& options);
 void add_tree_command(CLI::App& app, TreeOptions& options);
 void add_check_command(CLI::App& app, CheckOptions& options);
 void add_release_command(CLI::App& app, ReleaseOptions& options);
 void add_list_command(CLI::App& app, ListOptions& options);
+void add_metrics_command(CLI::App& app, MetricsOptions& options);
 
 namespace {
 
@@ -43,50 +44,39 @@ struct AllOptions
   CheckOptions check;
   ReleaseOptions release;
   ListOptions list;
+  MetricsOptions metrics;
 };
 
 struct Subcommand
 {
   const char* name;
   std::string (*help)();
-  std::function<void(CLI::App&, AllOptions&)> add;
-  std::function<const Common&(const AllOptions&)> common;
-  std::function<int(const AllOptions&, const std::string&)> run;
+  void (*add)(CLI::App&, AllOptions&);
+  const Common& (*common)(const AllOptions&);
+  int (*run)(const AllOptions&, const std::string&);
 };
+
+// One subcommand: its options in AllOptions, how to register and run them.
+template<auto Member, auto Add, auto Run>
+Subcommand entry(const char* name, std::string (*help)())
+{
+  return {name, help, [](CLI::App& app, AllOptions& o) { Add(app, o.*Member); },
+          [](const AllOptions& o) -> const Common& { return (o.*Member).common; },
+          [](const AllOptions& o, const std::string& dir) {
+            return Run(o.*Member, dir);
+          }};
+}
 
 const std::vector<Subcommand>& subcommands()
 {
   static const std::vector<Subcommand> all = {
-      {"holders", holders_help, [](auto& app, auto& o) { add_holders_command(app, o.holders); },
-       [](const auto& o) -> const Common& { return o.holders.common; },
-       [](const auto& o, const auto& dir) {
-         return run_holders(o.holders, dir);
-       }},
-      {"leaks", leaks_help, [](auto& app, auto& o) { add_leaks_command(app, o.leaks); },
-       [](const auto& o) -> const Common& { return o.leaks.common; },
-       [](const auto& o, const auto& dir) {
-         return run_leaks(o.leaks, dir);
-       }},
-      {"tree", tree_help, [](auto& app, auto& o) { add_tree_command(app, o.tree); },
-       [](const auto& o) -> const Common& { return o.tree.common; },
-       [](const auto& o, const auto& dir) {
-         return run_tree(o.tree, dir);
-       }},
-      {"check", check_help, [](auto& app, auto& o) { add_check_command(app, o.check); },
-       [](const auto& o) -> const Common& { return o.check.common; },
-       [](const auto& o, const auto& dir) {
-         return run_check(o.check, dir);
-       }},
-      {"release", release_help, [](auto& app, auto& o) { add_release_command(app, o.release); },
-       [](const auto& o) -> const Common& { return o.release.common; },
-       [](const auto& o, const auto& dir) {
-         return run_release(o.release, dir);
-       }},
-      {"list", list_help, [](auto& app, auto& o) { add_list_command(app, o.list); },
-       [](const auto& o) -> const Common& { return o.list.common; },
-       [](const auto& o, const auto& dir) {
-         return run_list(o.list, dir);
-       }},
+      entry<&AllOptions::holders, add_holders_command, run_holders>("holders", holders_help),
+      entry<&AllOptions::leaks, add_leaks_command, run_leaks>("leaks", leaks_help),
+      entry<&AllOptions::tree, add_tree_command, run_tree>("tree", tree_help),
+      entry<&AllOptions::check, add_check_command, run_check>("check", check_help),
+      entry<&AllOptions::release, add_release_command, run_release>("release", release_help),
+      entry<&AllOptions::list, add_list_command, run_list>("list", list_help),
+      entry<&AllOptions::metrics, add_metrics_command, run_metrics>("metrics", metrics_help),
   };
   return all;
 }

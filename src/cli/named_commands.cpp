@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
+#include "cli/scan.hpp"
 #include "diagnose/propagation.hpp"
 #include "diagnose/tree.hpp"
 #include "log/log.hpp"
@@ -196,59 +197,57 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   return kExitYes;
 }
 
+std::vector<report::NamedEntry> named_entries(const std::string& dir_path,
+                                              const snapshot::Snapshot& snap)
+{
+  std::vector<report::NamedEntry> entries;
+  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
+  if (!dir) {
+    return entries;
+  }
+  dir->lock();
+  std::vector<std::string> names;
+  DIR* listing = ::fdopendir(::dup(dir->fd()));
+  if (listing == nullptr) {
+    throw sys::SystemError(errno, "cannot list " + dir_path);
+  }
+  while (const dirent* e = ::readdir(listing)) {
+    if (named::is_entry_name(e->d_name)) {
+      names.emplace_back(e->d_name);
+    }
+  }
+  ::closedir(listing);
+  std::sort(names.begin(), names.end());
+  const auto masters = diagnose::master_of_groups(snap);
+  for (const auto& name : names) {
+    auto inspected = dir->inspect(name);
+    report::NamedEntry entry;
+    entry.name = name;
+    entry.kind = inspected.kind;
+    entry.why = inspected.why;
+    entry.ns = inspected.inode;
+    if (inspected.kind == named::EntryKind::Live) {
+      struct stat st = {};
+      if (::fstat(inspected.ns.get(), &st) == 0) {
+        entry.created = st.st_ctim.tv_sec;
+      }
+    }
+    if (const auto* ns = snap.find(entry.ns)) {
+      entry.relation = diagnose::host_relation(snap, *ns, masters);
+      if (const auto* root = diagnose::root_mount(*ns)) {
+        entry.root = root->propagation;
+      }
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
 int run_list(const ListOptions& options, const std::string& default_ns_dir)
 {
   const std::string dir_path = ns_dir_or(options.common.ns_dir, default_ns_dir);
-  std::vector<report::NamedEntry> entries;
-  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
-  snapshot::Snapshot snap;
-  if (dir) {
-    dir->lock();
-    std::vector<std::string> names;
-    DIR* listing = ::fdopendir(::dup(dir->fd()));
-    if (listing == nullptr) {
-      throw sys::SystemError(errno, "cannot list " + dir_path);
-    }
-    while (const dirent* e = ::readdir(listing)) {
-      if (named::is_entry_name(e->d_name)) {
-        names.emplace_back(e->d_name);
-      }
-    }
-    ::closedir(listing);
-    std::sort(names.begin(), names.end());
-    snap = snapshot::build_snapshot();
-    for (const auto& name : names) {
-      auto inspected = dir->inspect(name);
-      report::NamedEntry entry;
-      entry.name = name;
-      entry.kind = inspected.kind;
-      entry.why = inspected.why;
-      entry.ns = inspected.inode;
-      if (inspected.kind == named::EntryKind::Live) {
-        struct stat st = {};
-        if (::fstat(inspected.ns.get(), &st) == 0) {
-          entry.created = st.st_ctim.tv_sec;
-        }
-      }
-      entries.push_back(std::move(entry));
-    }
-    std::vector<pid_t> pids;
-    for (const auto& e : entries) {
-      if (const auto* ns = snap.find(e.ns)) {
-        pids.insert(pids.end(), ns->members.begin(), ns->members.end());
-      }
-    }
-    snapshot::add_process_details(snap, pids);
-  }
-  const auto masters = diagnose::master_of_groups(snap);
-  for (auto& e : entries) {
-    if (const auto* ns = snap.find(e.ns)) {
-      e.relation = diagnose::host_relation(snap, *ns, masters);
-      if (const auto* root = diagnose::root_mount(*ns)) {
-        e.root = root->propagation;
-      }
-    }
-  }
+  const auto snap = scan_host(Scan::Mounts);
+  const auto entries = named_entries(dir_path, snap);
   if (options.table.json) {
     fmt::print("{}", report::dump(report::named_json(snap, dir_path, entries)));
   } else {

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "report/named_report.hpp"
 #include "snapshot/snapshot.hpp"
+
+#include <string>
+#include <vector>
 
 namespace nsrun::cli {
 
@@ -11,5 +15,10 @@ enum class Scan { Mounts, WithUnmountedFiles };
 // every namespace's whole table, process details; with WithUnmountedFiles
 // also the files that keep an unmounted filesystem alive (leaks).
 [[nodiscard]] snapshot::Snapshot scan_host(Scan scan);
+
+// The entries of the namespace directory (none when it does not exist),
+// each with what the snapshot knows of its namespace. Takes the lock.
+[[nodiscard]] std::vector<report::NamedEntry> named_entries(const std::string& dir,
+                                                            const snapshot::Snapshot& snap);
 
 } // namespace nsrun::cli

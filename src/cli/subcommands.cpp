@@ -20,7 +20,8 @@ namespace nsrun::cli {
 
 namespace {
 
-constexpr std::string_view kInspect[] = {"release", "list", "holders", "leaks", "tree", "check"};
+constexpr std::string_view kInspect[] = {"release", "list",  "holders", "leaks",
+                                         "tree",    "check", "metrics", "watch"};
 
 // Damerau-style distance, capped: is b one edit away from a?
 bool one_edit_apart(std::string_view a, std::string_view b)

@@ -42,7 +42,7 @@ _nsrun()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local subcommands="enter release list holders leaks tree check help"
+	local subcommands="enter release list holders leaks tree check metrics watch help"
 	local common="-v --verbose -q --quiet -h --help"
 	local table="-J --json -n --noheadings -r --raw -o --output --output-all -u --notruncate"
 
@@ -62,6 +62,7 @@ _nsrun()
 	--name) COMPREPLY=($(compgen -W "$(_nsrun_names)" -- "$cur")); return 0 ;;
 	--pid) COMPREPLY=($(compgen -W "$(cd /proc && printf '%s\n' [0-9]*)" -- "$cur")); return 0 ;;
 	--pidfile | --under) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+	--textfile) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 	-o | --output)
 		local prefix=""
 		[ "${cur#*,}" != "$cur" ] && prefix="${cur%,*},"
@@ -101,6 +102,8 @@ _nsrun()
 	leaks) COMPREPLY=($(compgen -W "--under --ns-dir $table $common" -- "$cur")) ;;
 	tree) COMPREPLY=($(compgen -W "--all -J --json --dot -u --notruncate --ns-dir $common" -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -W "--pid --pidfile --name --ns-dir -J --json $common" -- "$cur")) ;;
+	metrics) COMPREPLY=($(compgen -W "--textfile --under --ns-dir $common" -- "$cur")) ;;
+	watch) COMPREPLY=($(compgen -W "--under -J --json --ns-dir $common" -- "$cur")) ;;
 	help) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$subcommands" -- "$cur")) ;;
 	*)
 		# The launcher: options until a word that is not one, then COMMAND.

@@ -175,7 +175,8 @@ TEST(Docs, ManPageOptionsAreTheLaunchersOptions)
 TEST(Docs, ManPageSubcommandsListTheOptionsTheirHelpHas)
 {
   const auto subcommands = section(rendered_man_page(), "SUBCOMMANDS");
-  for (const std::string name : {"enter", "release", "list", "holders", "leaks", "tree", "check"}) {
+  for (const std::string name :
+       {"enter", "release", "list", "holders", "leaks", "tree", "check", "metrics"}) {
     Options in_man;
     bool found = false;
     for (const auto& line : subcommands) {

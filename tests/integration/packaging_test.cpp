@@ -104,6 +104,10 @@ const std::set<std::string>& expected_files()
       share("/systemd/docker.service.d/nsrun.conf"),
       share("/systemd/containerd.service.d/nsrun.conf"),
       share("/systemd/nsrun-example.service"),
+      share("/systemd/nsrun-metrics.service"),
+      share("/systemd/nsrun-metrics.timer"),
+      share("/systemd/nsrun-watch.service"),
+      share("/prometheus/nsrun.rules.yml"),
       share("/init/debian/nsrun-daemon"),
       share("/init/debian/nsrun-docker"),
       share("/init/redhat/nsrun-daemon"),
@@ -150,10 +154,11 @@ TEST(Packaging, InstallPutsStrippedBinariesManPageCompletionAndTemplatesInPlace)
                             {.env = std::vector<std::string>{"MANWIDTH=80", "PATH=/usr/bin:/bin"}});
   EXPECT_EQ(rendered.exit_code(), 0) << rendered.describe();
   EXPECT_NE(rendered.out.find("JSON OUTPUT"), std::string::npos);
-  // Every template names nsrun where it was installed, and no placeholder
-  // is left.
+  // Every template that runs nsrun names it where it was installed, and no
+  // placeholder is left.
   for (const auto& file : expected_files()) {
-    if (file.rfind(kShare, 0) != 0) {
+    if (file.rfind(kShare, 0) != 0 || file.find(".timer") != std::string::npos ||
+        file.find("/prometheus/") != std::string::npos) {
       continue;
     }
     const auto text = read_file(root + file).value_or("");

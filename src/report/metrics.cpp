@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "report/metrics.hpp"
+
+#include "diagnose/tree.hpp"
+#include "text/escape.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace nsrun::report {
+namespace {
+
+void header(std::string& out, const char* name, const char* help)
+{
+  out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+}
+
+std::string labels(std::initializer_list<std::pair<const char*, std::string>> pairs)
+{
+  std::vector<std::string> parts;
+  for (const auto& [key, value] : pairs) {
+    parts.push_back(fmt::format("{}=\"{}\"", key, label_value(value)));
+  }
+  return "{" + fmt::format("{}", fmt::join(parts, ",")) + "}";
+}
+
+} // namespace
+
+std::string label_value(std::string_view bytes)
+{
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    // One UTF-8 sequence at a time; valid_utf8 judges it.
+    std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    if (i + n > bytes.size() || !text::valid_utf8(bytes.substr(i, n))) {
+      out += "\xEF\xBF\xBD";
+      i += 1;
+      continue;
+    }
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.append(bytes.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::string metrics_text(const MetricsInput& in)
+{
+  const auto& snap = *in.snapshot;
+  std::string out;
+  header(out, "nsrun_mount_namespaces", "Mount namespaces on the host.");
+  out += fmt::format("nsrun_mount_namespaces {}\n", snap.namespaces.size());
+
+  header(out, "nsrun_leaked_mounts",
+         "1 for each mount of a device or share held in a namespace after the host unmounted it.");
+  std::set<std::string> seen;
+  for (const auto& group : *in.leaks) {
+    for (const auto& copy : group.copies) {
+      const auto line =
+          fmt::format("nsrun_leaked_mounts{} 1\n", labels({{"device", group.key},
+                                                           {"source", group.source},
+                                                           {"fstype", group.fstype},
+                                                           {"namespace", std::to_string(copy.ns)},
+                                                           {"target", copy.mount.target}}));
+      if (seen.insert(line).second) {
+        out += line;
+      }
+    }
+  }
+  header(out, "nsrun_leaked_files",
+         "Processes keeping a filesystem alive that no namespace shows any more.");
+  std::size_t files = 0;
+  for (const auto& group : *in.leaks) {
+    files += group.files.size();
+  }
+  out += fmt::format("nsrun_leaked_files {}\n", files);
+  header(out, "nsrun_leaked_devices", "Devices and shares with leaked mounts or files.");
+  out += fmt::format("nsrun_leaked_devices {}\n", in.leaks->size());
+
+  const auto masters = diagnose::master_of_groups(snap);
+  header(out, "nsrun_named_namespace_members", "Processes in each live named namespace.");
+  std::string isolated;
+  for (const auto& e : *in.named) {
+    const auto* ns = e.kind == named::EntryKind::Live ? snap.find(e.ns) : nullptr;
+    if (ns == nullptr) {
+      continue;
+    }
+    out += fmt::format("nsrun_named_namespace_members{} {}\n", labels({{"name", e.name}}),
+                       ns->members.size());
+    const auto relation = diagnose::host_relation(snap, *ns, masters);
+    const bool ok =
+        relation == diagnose::HostRelation::Slave || relation == diagnose::HostRelation::Private;
+    isolated += fmt::format("nsrun_named_namespace_isolated{} {}\n", labels({{"name", e.name}}),
+                            ok ? 1 : 0);
+  }
+  header(out, "nsrun_named_namespace_isolated",
+         "1 when a named namespace's mounts reach nothing outside it (slave or private), else 0.");
+  out += isolated;
+  header(out, "nsrun_uninspected_processes",
+         "Processes nsrun could not inspect: while above 0, no leak count is certain.");
+  out += fmt::format("nsrun_uninspected_processes {}\n", snap.inaccessible.size());
+  header(out, "nsrun_scan_complete",
+         "1 when every process and mount table was read, so that 0 leaks means none.");
+  out += fmt::format("nsrun_scan_complete {}\n", snap.sees_everything() ? 1 : 0);
+  header(out, "nsrun_scan_duration_seconds", "How long the scan took.");
+  out += fmt::format("nsrun_scan_duration_seconds {:.6f}\n", in.scan_seconds);
+  header(out, "nsrun_last_scan_timestamp_seconds",
+         "When the scan ran, in seconds since the epoch.");
+  out += fmt::format("nsrun_last_scan_timestamp_seconds {:.3f}\n", in.timestamp);
+  return out;
+}
+
+} // namespace nsrun::report
