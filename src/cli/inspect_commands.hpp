@@ -57,6 +57,13 @@ struct MetricsOptions
   std::string under;
 };
 
+struct WatchOptions
+{
+  Common common;
+  std::string under;
+  bool json = false;
+};
+
 struct ReleaseOptions
 {
   Common common;
@@ -86,6 +93,7 @@ int run_tree(const TreeOptions& options, const std::string& default_ns_dir);
 int run_check(const CheckOptions& options, const std::string& default_ns_dir);
 int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir);
 int run_release(const ReleaseOptions& options, const std::string& default_ns_dir);
+int run_watch(const WatchOptions& options, const std::string& default_ns_dir);
 int run_list(const ListOptions& options, const std::string& default_ns_dir);
 
 } // namespace nsrun::cli

@@ -25,6 +25,7 @@ std::string check_help();
 std::string release_help();
 std::string list_help();
 std::string metrics_help();
+std::string watch_help();
 void add_holders_command(CLI::App& app, HoldersOptions& options);
 void add_leaks_command(CLI::App& app, LeaksOptions& options);
 void add_tree_command(CLI::App& app, TreeOptions& options);
@@ -32,6 +33,7 @@ void add_check_command(CLI::App& app, CheckOptions& options);
 void add_release_command(CLI::App& app, ReleaseOptions& options);
 void add_list_command(CLI::App& app, ListOptions& options);
 void add_metrics_command(CLI::App& app, MetricsOptions& options);
+void add_watch_command(CLI::App& app, WatchOptions& options);
 
 namespace {
 
@@ -45,6 +47,7 @@ struct AllOptions
   ReleaseOptions release;
   ListOptions list;
   MetricsOptions metrics;
+  WatchOptions watch;
 };
 
 struct Subcommand
@@ -77,6 +80,7 @@ const std::vector<Subcommand>& subcommands()
       entry<&AllOptions::release, add_release_command, run_release>("release", release_help),
       entry<&AllOptions::list, add_list_command, run_list>("list", list_help),
       entry<&AllOptions::metrics, add_metrics_command, run_metrics>("metrics", metrics_help),
+      entry<&AllOptions::watch, add_watch_command, run_watch>("watch", watch_help),
   };
   return all;
 }

@@ -176,7 +176,7 @@ TEST(Docs, ManPageSubcommandsListTheOptionsTheirHelpHas)
 {
   const auto subcommands = section(rendered_man_page(), "SUBCOMMANDS");
   for (const std::string name :
-       {"enter", "release", "list", "holders", "leaks", "tree", "check", "metrics"}) {
+       {"enter", "release", "list", "holders", "leaks", "tree", "check", "metrics", "watch"}) {
     Options in_man;
     bool found = false;
     for (const auto& line : subcommands) {

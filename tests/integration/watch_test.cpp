@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// nsrun watch on the seed scenario, as it happens: a daemon's mount, a
+// namespace that copies it (copied), the host's unmount (leak), holders
+// --detach (resolved), and a named namespace losing its last process
+// (isolation); with fanotify mount events, with the fallback forced by
+// NSRUN_WATCH_MODE=poll, and with fanotify refused by a seccomp filter.
+#include "support/host.hpp"
+#include "support/loop_device.hpp"
+#include "support/pipe.hpp"
+#include "support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nsrun::test {
+namespace {
+
+using nlohmann::json;
+
+const HostOptions kOwnPid1{.pid_namespace = true};
+
+// A running `nsrun watch --json`, its events read line by line.
+class Watch
+{
+public:
+  Watch(const std::vector<std::string>& args, const std::vector<std::string>& env,
+        const std::vector<std::string>& prefix = {})
+  {
+    std::vector<std::string> argv = prefix;
+    argv.push_back(nsrun_binary());
+    argv.insert(argv.end(), {"watch", "--json", "-v"});
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto environment = current_environment();
+    environment.insert(environment.end(), env.begin(), env.end());
+    m_process =
+        spawn(argv, {.env = environment, .fds = {{1, m_out.write_end()}, {2, m_err.write_end()}}});
+    m_out.close_write();
+    m_err.close_write();
+    // It says which mode once it has taken its first look: from then on
+    // every change is an event.
+    for (auto line = m_err.read_line(std::chrono::seconds(20)); line;
+         line = m_err.read_line(std::chrono::seconds(20))) {
+      m_log += *line + "\n";
+      if (line->find("watching with") != std::string::npos) {
+        break;
+      }
+    }
+  }
+
+  // The next event of this kind, skipping others; null after the timeout.
+  json next(const std::string& kind, std::chrono::seconds timeout = std::chrono::seconds(10))
+  {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      const auto line = m_out.read_line(left);
+      if (!line) {
+        break;
+      }
+      auto event = json::parse(*line);
+      m_seen.push_back(*line);
+      if (event["event"] == kind) {
+        return event;
+      }
+    }
+    return nullptr;
+  }
+
+  // Stops it with SIGTERM; its exit status and what it logged.
+  std::pair<int, std::string> stop()
+  {
+    ::kill(m_process.pid(), SIGTERM);
+    const auto status = m_process.wait(std::chrono::seconds(10));
+    return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+            m_log + m_err.read_all(std::chrono::seconds(2))};
+  }
+
+  [[nodiscard]] std::string seen() const
+  {
+    std::string all;
+    for (const auto& line : m_seen) {
+      all += line + "\n";
+    }
+    return all;
+  }
+
+private:
+  Pipe m_out;
+  Pipe m_err;
+  Process m_process;
+  std::vector<std::string> m_seen;
+  std::string m_log;
+};
+
+// The seed: a daemon's ext4 mount below lib, a namespace copies it, the
+// host unmounts, holders --detach frees it.
+void seed_scenario(Watch& watch, const std::string& mode_words)
+{
+  const std::string lib = scratch_dir() + "/lib";
+  const std::string mnt = lib + "/images";
+  require(::mkdir(lib.c_str(), 0755) == 0 && ::mkdir(mnt.c_str(), 0755) == 0, "mkdir");
+  const std::string image = scratch_dir() + "/disk.img";
+  make_ext4_image(image, 16);
+  LoopDevice loop(image);
+  require(::mount(loop.path().c_str(), mnt.c_str(), "ext4", 0, nullptr) == 0, "mount");
+  loop.close_fd();
+
+  auto copier = spawn({"unshare", "-m", "sleep", "1000"});
+  const auto copied = watch.next("copied");
+  require(!copied.is_null(), "no copied event: " + watch.seen());
+  require(copied["creator"]["pid"] == copier.pid() && copied["mounts"] == 1, copied.dump());
+
+  require(::umount(mnt.c_str()) == 0, "umount");
+  const auto leak = watch.next("leak");
+  require(!leak.is_null(), "no leak event: " + watch.seen());
+  require(leak["source"] == loop.path() && leak["target"] == mnt &&
+              leak["holder"]["pid"] == copier.pid(),
+          leak.dump());
+
+  require(run({nsrun_binary(), "holders", "--detach", loop.path()}).exit_code() == 0, "detach");
+  const auto resolved = watch.next("resolved");
+  require(!resolved.is_null(), "no resolved event: " + watch.seen());
+  require(resolved["target"] == mnt, resolved.dump());
+
+  const auto [status, log] = watch.stop();
+  require(status == 0, "watch did not stop cleanly on SIGTERM: " + std::to_string(status));
+  require(log.find("watching with " + mode_words) != std::string::npos, "mode: " + log);
+}
+
+TEST(Watch, SeesCopiedLeakAndResolvedWithFanotifyMountEvents)
+{
+  const auto host = in_fake_host(
+      [] {
+        Watch watch({"--under", scratch_dir() + "/lib"}, {});
+        seed_scenario(watch, "fanotify mount events");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Watch, SeesTheSameInTheFallbackForOlderKernels)
+{
+  const auto host = in_fake_host(
+      [] {
+        Watch watch({"--under", scratch_dir() + "/lib"}, {"NSRUN_WATCH_MODE=poll"});
+        seed_scenario(watch, "poll(2)");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// A kernel without fanotify mount events, as seccomp makes it look.
+TEST(Watch, FallsBackByItselfWhenFanotifyIsRefused)
+{
+  const auto host = in_fake_host(
+      [] {
+        Watch watch({"--under", scratch_dir() + "/lib"}, {},
+                    {fake_syscall_binary(), "fanotify_init=ENOSYS", "--"});
+        seed_scenario(watch, "poll(2)");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Watch, ReportsANamedNamespaceLosingItsLastProcess)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string dir = scratch_dir() + "/ns";
+        Pipe go;
+        auto daemon = spawn(
+            {nsrun_binary(), "--name", "web", "--ns-dir", dir, "--", "sh", "-c", "read x <&4"},
+            {.fds = {{4, go.read_end()}}});
+        go.close_read();
+        require(wait_until([&] { return ::access((dir + "/web").c_str(), F_OK) == 0; },
+                           std::chrono::seconds(5)),
+                "the named namespace was not made");
+        Watch watch({"--ns-dir", dir}, {});
+        go.write_line("stop");
+        daemon.wait(std::chrono::seconds(5));
+        const auto event = watch.next("isolation", std::chrono::seconds(15));
+        require(!event.is_null(), "no isolation event: " + watch.seen());
+        require(event["name"] == "web" && event["what"] == "lost its last process" &&
+                    event["nprocs"] == 0,
+                event.dump());
+        require(watch.stop().first == 0, "stop");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+} // namespace
+} // namespace nsrun::test
