@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/launch_main.hpp"
+#include "launcher/launch_main.hpp"
 
 int main(int argc, char** argv)
 {
-  return nsrun::cli::launcher_main(argc, argv);
+  return nsrun::launcher::launcher_main(argc, argv);
 }

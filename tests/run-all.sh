@@ -35,25 +35,26 @@ jobs=$(nproc)
 echo "== build (warnings are errors)"
 # Installed under /usr, as the package is: the templates, the install tests
 # and the .deb all use that prefix.
-cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DNSRUN_REQUIRE_LINT=ON \
-  -DCMAKE_INSTALL_PREFIX=/usr
+cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-echo "== tests"
+echo "== tests (labels unit, kernel, systemd, docker, lint, bench: ctest -L LABEL runs a subset)"
 ctest --test-dir build -j"$jobs" --output-on-failure
 
 echo "== clang-tidy"
-run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/|tests/' \
-  > build/clang-tidy.log 2>&1 || { cat build/clang-tidy.log; exit 1; }
+# Every check on the product; the tests without the path-sensitive analyzer,
+# which costs twenty seconds a file on gtest's macros and finds nothing there.
+{
+  run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
+    run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option \
+      -checks='-clang-analyzer-*' 'tests/'
+} > build/clang-tidy.log 2>&1 || { cat build/clang-tidy.log; exit 1; }
 
 echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON
 cmake --build build-asan -j"$jobs"
-ctest --test-dir build-asan -j"$jobs" --output-on-failure
-
-echo "== benchmark smoke run (small; the README has full-size figures)"
-RUNS=1 tests/bench/holders-bench.sh build 100 5 50
-RUNS=20 tests/bench/launch-bench.sh build
+# Lint and benchmarks have nothing to add under the sanitizers.
+ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench'
 
 echo "== fuzzing the parsers briefly (libFuzzer)"
 CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
 #include "diagnose/check.hpp"
@@ -11,6 +10,8 @@
 #include "report/check_report.hpp"
 #include "report/describe.hpp"
 #include "report/json.hpp"
+#include "sys/error.hpp"
+#include "sys/exit_codes.hpp"
 #include "sys/fd.hpp"
 #include "text/escape.hpp"
 
@@ -37,17 +38,15 @@ pid_t read_pidfile(const std::string& path)
   const std::string shown = text::printable(path);
   const sys::Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd) {
-    throw std::invalid_argument(
-        fmt::format("cannot read pidfile {}: {}", shown, std::strerror(errno)));
+    throw sys::UsageError(fmt::format("cannot read pidfile {}: {}", shown, std::strerror(errno)));
   }
   struct stat st = {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw std::invalid_argument(fmt::format("pidfile {} is not a regular file", shown));
+    throw sys::UsageError(fmt::format("pidfile {} is not a regular file", shown));
   }
   constexpr std::size_t kLimit = 64; // a pid, a newline, and room for spaces
   if (st.st_size > static_cast<off_t>(kLimit)) {
-    throw std::invalid_argument(
-        fmt::format("pidfile {} is {} bytes: not a pidfile", shown, st.st_size));
+    throw sys::UsageError(fmt::format("pidfile {} is {} bytes: not a pidfile", shown, st.st_size));
   }
   char buffer[kLimit];
   ssize_t n = 0;
@@ -55,8 +54,7 @@ pid_t read_pidfile(const std::string& path)
     n = ::read(fd.get(), buffer, sizeof buffer);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    throw std::invalid_argument(
-        fmt::format("cannot read pidfile {}: {}", shown, std::strerror(errno)));
+    throw sys::UsageError(fmt::format("cannot read pidfile {}: {}", shown, std::strerror(errno)));
   }
   std::string_view text(buffer, static_cast<std::size_t>(n));
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
@@ -65,8 +63,8 @@ pid_t read_pidfile(const std::string& path)
   pid_t pid = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || pid <= 0) {
-    throw std::invalid_argument(fmt::format("pidfile {} does not hold a pid: '{}'", shown,
-                                            text::printable(text.substr(0, 40))));
+    throw sys::UsageError(fmt::format("pidfile {} does not hold a pid: '{}'", shown,
+                                      text::printable(text.substr(0, 40))));
   }
   return pid;
 }
@@ -76,9 +74,9 @@ std::uint64_t namespace_of_pid(pid_t pid, const std::string& how)
   struct stat st = {};
   if (::stat(fmt::format("/proc/{}/ns/mnt", pid).c_str(), &st) != 0) {
     const int err = errno;
-    throw std::invalid_argument(
-        err == ENOENT ? fmt::format("no process with pid {}{}", pid, how)
-                      : fmt::format("cannot inspect pid {}: {}", pid, std::strerror(err)));
+    throw sys::UsageError(err == ENOENT
+                              ? fmt::format("no process with pid {}{}", pid, how)
+                              : fmt::format("cannot inspect pid {}: {}", pid, std::strerror(err)));
   }
   return st.st_ino;
 }
@@ -94,22 +92,22 @@ void refuse_kernel_thread(pid_t pid)
   }
   const auto fields = procfs::parse_stat(std::string_view(buffer, static_cast<std::size_t>(n)));
   if (fields && procfs::is_kernel_thread(fields->flags)) {
-    throw std::invalid_argument(fmt::format("pid {} ({}) is a kernel thread, not a daemon", pid,
-                                            text::printable(fields->comm)));
+    throw sys::UsageError(fmt::format("pid {} ({}) is a kernel thread, not a daemon", pid,
+                                      text::printable(fields->comm)));
   }
 }
 
 std::uint64_t namespace_of_name(const std::string& name, const std::string& dir)
 {
   if (auto problem = named::name_problem(name)) {
-    throw std::invalid_argument(*problem);
+    throw sys::UsageError(*problem);
   }
   const std::string path = dir + "/" + name;
   struct statfs sfs = {};
   struct stat st = {};
   if (::statfs(path.c_str(), &sfs) != 0 || sfs.f_type != mountinfo::kernel_api::kNsfsMagic ||
       ::stat(path.c_str(), &st) != 0) {
-    throw std::invalid_argument(fmt::format("no namespace '{}' in {}", name, dir));
+    throw sys::UsageError(fmt::format("no namespace '{}' in {}", name, dir));
   }
   return st.st_ino;
 }
@@ -165,27 +163,23 @@ int run_check(const CheckOptions& options, const std::string& default_ns_dir)
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
   std::uint64_t ns = 0;
   report::CheckSubject subject;
-  try {
-    if (options.pid) {
-      subject.pid = *options.pid;
-      ns = namespace_of_pid(*subject.pid, "");
-    } else if (!options.pidfile.empty()) {
-      subject.pid = read_pidfile(options.pidfile);
-      ns = namespace_of_pid(*subject.pid, " (stale pidfile " + options.pidfile + "?)");
-    } else if (!options.name.empty()) {
-      ns = namespace_of_name(options.name, ns_dir);
-      subject.name = options.name;
-      subject.words = "namespace '" + options.name + "'";
-    } else {
-      throw std::invalid_argument("check needs --pid, --pidfile or --name (see 'nsrun check "
-                                  "--help')");
-    }
-    if (subject.pid) {
-      refuse_kernel_thread(*subject.pid);
-    }
-  } catch (const std::invalid_argument& e) {
-    log::error("{}", e.what());
-    return kExitTrouble;
+  // Usage errors reach inspect_main's one catch: exit 2.
+  if (options.pid) {
+    subject.pid = *options.pid;
+    ns = namespace_of_pid(*subject.pid, "");
+  } else if (!options.pidfile.empty()) {
+    subject.pid = read_pidfile(options.pidfile);
+    ns = namespace_of_pid(*subject.pid, " (stale pidfile " + options.pidfile + "?)");
+  } else if (!options.name.empty()) {
+    ns = namespace_of_name(options.name, ns_dir);
+    subject.name = options.name;
+    subject.words = "namespace '" + options.name + "'";
+  } else {
+    throw sys::UsageError("check needs --pid, --pidfile or --name (see 'nsrun check "
+                          "--help')");
+  }
+  if (subject.pid) {
+    refuse_kernel_thread(*subject.pid);
   }
   const auto snap = scan_host(Scan::Mounts);
   if (subject.pid) {

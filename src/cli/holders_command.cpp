@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "diagnose/holders.hpp"
 #include "log/log.hpp"
@@ -10,6 +9,8 @@
 #include "resolve/system_users.hpp"
 #include "resolve/target.hpp"
 #include "snapshot/builder.hpp"
+#include "sys/error.hpp"
+#include "sys/exit_codes.hpp"
 #include "text/escape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -194,13 +195,7 @@ void add_holders_command(CLI::App& app, HoldersOptions& options)
 int run_holders(const HoldersOptions& options, const std::string& default_ns_dir)
 {
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
-  diagnose::Target target;
-  try {
-    target = resolve::resolve_target(options.target);
-  } catch (const std::invalid_argument& e) {
-    log::error("{}", e.what());
-    return kExitTrouble;
-  }
+  const diagnose::Target target = resolve::resolve_target(options.target);
   const auto host =
       options.include_init ? diagnose::HostNamespace::Allow : diagnose::HostNamespace::Refuse;
   if (options.detach && target.whole_system) {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/inspect_main.hpp"
 
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "launch/privileges.hpp"
 #include "log/log.hpp"
 #include "named/naming.hpp"
+#include "sys/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
 #include "diagnose/leaks.hpp"
@@ -7,6 +6,7 @@
 #include "report/json.hpp"
 #include "report/leaks_report.hpp"
 #include "resolve/target.hpp"
+#include "sys/exit_codes.hpp"
 #include "text/escape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@
 
 #include <sys/sysmacros.h>
 
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 
@@ -81,9 +82,13 @@ int run_leaks(const LeaksOptions& options, const std::string& /*default_ns_dir*/
   auto leaks = diagnose::find_leaks(snap, under);
   for (auto& group : leaks) {
     // Only files hold it: name the device, which no mount table does now.
+    const auto colon = group.key.find(':');
     unsigned maj = 0;
     unsigned min = 0;
-    if (group.source.empty() && std::sscanf(group.key.c_str(), "%u:%u", &maj, &min) == 2) {
+    const char* text = group.key.data();
+    if (group.source.empty() && colon != std::string::npos &&
+        std::from_chars(text, text + colon, maj).ec == std::errc() &&
+        std::from_chars(text + colon + 1, text + group.key.size(), min).ec == std::errc()) {
       group.source = resolve::device_node(makedev(maj, min));
     }
   }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
 #include "diagnose/leaks.hpp"
 #include "log/log.hpp"
 #include "report/metrics.hpp"
 #include "sys/error.hpp"
+#include "sys/exit_codes.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
 #include "text/escape.hpp"

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
 #include "diagnose/propagation.hpp"
@@ -13,6 +12,7 @@
 #include "report/named_report.hpp"
 #include "snapshot/builder.hpp"
 #include "sys/error.hpp"
+#include "sys/exit_codes.hpp"
 #include "text/escape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -197,10 +197,10 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   return kExitYes;
 }
 
-std::vector<report::NamedEntry> named_entries(const std::string& dir_path,
-                                              const snapshot::Snapshot& snap)
+std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
+                                                const snapshot::Snapshot& snap)
 {
-  std::vector<report::NamedEntry> entries;
+  std::vector<diagnose::NamedEntry> entries;
   auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
   if (!dir) {
     return entries;
@@ -221,7 +221,7 @@ std::vector<report::NamedEntry> named_entries(const std::string& dir_path,
   const auto masters = diagnose::master_of_groups(snap);
   for (const auto& name : names) {
     auto inspected = dir->inspect(name);
-    report::NamedEntry entry;
+    diagnose::NamedEntry entry;
     entry.name = name;
     entry.kind = inspected.kind;
     entry.why = inspected.why;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "report/table.hpp"
+#include "sys/exit_codes.hpp"
 
 #include <cstddef>
 #include <string>
@@ -16,6 +17,8 @@ class ParseError;
 // -v/-q/-h, --ns-dir, the util-linux table options, CLI11's errors in
 // nsrun's words, and a failure when the output cannot be written.
 namespace nsrun::cli {
+
+// The subcommands report like grep (sys/exit_codes.hpp).
 
 struct Common
 {

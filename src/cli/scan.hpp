@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "report/named_report.hpp"
+#include "diagnose/named_entry.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <string>
@@ -18,7 +18,7 @@ enum class Scan { Mounts, WithUnmountedFiles };
 
 // The entries of the namespace directory (none when it does not exist),
 // each with what the snapshot knows of its namespace. Takes the lock.
-[[nodiscard]] std::vector<report::NamedEntry> named_entries(const std::string& dir,
-                                                            const snapshot::Snapshot& snap);
+[[nodiscard]] std::vector<diagnose::NamedEntry> named_entries(const std::string& dir,
+                                                              const snapshot::Snapshot& snap);
 
 } // namespace nsrun::cli

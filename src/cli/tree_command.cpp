@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
 #include "diagnose/tree.hpp"
 #include "report/describe.hpp"
 #include "report/json.hpp"
 #include "report/tree_report.hpp"
+#include "sys/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/exit_codes.hpp"
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
 #include "diagnose/leaks.hpp"
@@ -10,6 +9,8 @@
 #include "report/watch_report.hpp"
 #include "snapshot/builder.hpp"
 #include "snapshot/namespace_access.hpp"
+#include "sys/error.hpp"
+#include "sys/exit_codes.hpp"
 #include "watch/watcher.hpp"
 
 #include <CLI/CLI.hpp>
@@ -28,8 +29,8 @@ namespace {
 std::string now_utc()
 {
   const auto now = std::chrono::system_clock::now();
-  return report::iso_time(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch())
-                              .count());
+  return report::iso_time(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
 }
 
 // NSRUN_WATCH_MODE=poll forces the fallback for older kernels (tests use it
@@ -47,7 +48,7 @@ watch::Mode mode_from_environment()
   if (mode == "poll") {
     return watch::Mode::Poll;
   }
-  throw std::invalid_argument("NSRUN_WATCH_MODE must be auto, fanotify or poll");
+  throw sys::UsageError("NSRUN_WATCH_MODE must be auto, fanotify or poll");
 }
 
 } // namespace
@@ -134,8 +135,8 @@ int run_watch(const WatchOptions& options, const std::string& default_ns_dir)
     const auto time = now_utc();
     for (const auto& e : events) {
       if (options.json) {
-        fmt::print("{}\n", report::event_json(e, time).dump(-1, ' ', false,
-                                                            nlohmann::json::error_handler_t::replace));
+        fmt::print("{}\n", report::event_json(e, time).dump(
+                               -1, ' ', false, nlohmann::json::error_handler_t::replace));
       } else {
         fmt::print("{}\n", report::event_text(e, time));
       }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "diagnose/target.hpp"
 
+#include "sys/error.hpp"
+
 #include <fmt/format.h>
 
 #include <sys/sysmacros.h>
@@ -23,18 +25,18 @@ unsigned parse_part(std::string_view text, unsigned limit, std::string_view inpu
   unsigned value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (!all_digits(text) || ec != std::errc() || ptr != text.data() + text.size() || value > limit) {
-    throw std::invalid_argument(fmt::format("invalid device number '{}': expected MAJ:MIN with "
-                                            "major up to 4095 and minor up to 1048575",
-                                            input));
+    throw sys::UsageError(fmt::format("invalid device number '{}': expected MAJ:MIN with "
+                                      "major up to 4095 and minor up to 1048575",
+                                      input));
   }
   return value;
 }
 
 } // namespace
 
-mountinfo::MountQuery Target::query() const
+snapshot::MountQuery Target::query() const
 {
-  mountinfo::MountQuery q;
+  snapshot::MountQuery q;
   switch (kind) {
   case Kind::Device:
     q.device = device;
@@ -88,8 +90,8 @@ bool same_path_other_filesystem(const Target& target, const mountinfo::MountEntr
 TargetSyntax classify_target(std::string_view input)
 {
   if (input.empty()) {
-    throw std::invalid_argument("TARGET is empty: give a device, MAJ:MIN, LABEL=, UUID=, a "
-                                "mount point or a mount source");
+    throw sys::UsageError("TARGET is empty: give a device, MAJ:MIN, LABEL=, UUID=, a "
+                          "mount point or a mount source");
   }
   TargetSyntax syntax;
   if (input[0] == '/' || input[0] == '.') {
@@ -103,7 +105,7 @@ TargetSyntax classify_target(std::string_view input)
       syntax.tag = std::string(tag);
       syntax.value = std::string(input.substr(tag.size() + 1));
       if (syntax.value.empty()) {
-        throw std::invalid_argument(fmt::format("'{}' has no value", input));
+        throw sys::UsageError(fmt::format("'{}' has no value", input));
       }
       return syntax;
     }

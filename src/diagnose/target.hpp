@@ -2,7 +2,8 @@
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
-#include "mountinfo/mount_query.hpp"
+#include "snapshot/mount_query.hpp"
+#include "sys/error.hpp"
 
 #include <sys/types.h>
 
@@ -37,7 +38,7 @@ struct Target
 
   // What readers push down to the kernel: the mounts of the target, and for
   // a Filesystem the mounts at the same path (reported apart, never touched).
-  [[nodiscard]] mountinfo::MountQuery query() const;
+  [[nodiscard]] snapshot::MountQuery query() const;
   // The filesystem device whose files hold it (fuser -m), if any.
   [[nodiscard]] std::optional<dev_t> files_device() const;
   [[nodiscard]] bool is_block_device() const { return kind == Kind::Device; }
@@ -65,7 +66,7 @@ struct TargetSyntax
 
 // Classifies TARGET: "MAJ:MIN", "LABEL=..." (and UUID, PARTUUID, PARTLABEL),
 // a path (starts with / or .), or else a mount source string ("tmpfs",
-// "server:/export"). Throws std::invalid_argument with a one-line reason for
+// "server:/export"). Throws sys::UsageError with a one-line reason for
 // an empty TARGET or a malformed MAJ:MIN such as "8:x" or "99999:1".
 [[nodiscard]] TargetSyntax classify_target(std::string_view input);
 

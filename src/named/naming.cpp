@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "named/naming.hpp"
 
+#include "sys/error.hpp"
 #include "text/escape.hpp"
 
 #include <fmt/format.h>
@@ -53,7 +54,7 @@ std::string resolve_ns_dir(std::optional<std::string_view> option, const char* e
     return kDefaultNsDir;
   }
   if (dir.empty() || dir[0] != '/') {
-    throw std::invalid_argument(
+    throw sys::UsageError(
         fmt::format("{} must be an absolute path, not '{}'", origin, text::printable(dir)));
   }
   while (dir.size() > 1 && dir.back() == '/') {

@@ -3,6 +3,7 @@
 
 #include "launch/propagation_mode.hpp"
 #include "mountinfo/mount_entry.hpp"
+#include "sys/error.hpp"
 
 #include <optional>
 #include <string>
@@ -19,7 +20,7 @@ inline constexpr const char* kNsDirVariable = "NSRUN_NS_DIR";
 [[nodiscard]] std::optional<std::string> name_problem(std::string_view name);
 
 // The directory for namespace files: --ns-dir, else $NSRUN_NS_DIR (when not
-// empty), else /run/nsrun. Throws std::invalid_argument unless absolute.
+// empty), else /run/nsrun. Throws sys::UsageError unless absolute.
 [[nodiscard]] std::string resolve_ns_dir(std::optional<std::string_view> option,
                                          const char* environment_value);
 

@@ -230,7 +230,7 @@ std::string hold_key(snapshot::HoldKind kind)
 
 std::string hold_words(const snapshot::FileHold& h)
 {
-  const std::string path = text::printable(h.path);
+  std::string path = text::printable(h.path);
   switch (h.kind) {
   case snapshot::HoldKind::Fd:
     return fmt::format("has {} open (fd {})", path, h.fd);

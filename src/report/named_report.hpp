@@ -1,31 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "diagnose/propagation.hpp"
-#include "named/ns_dir.hpp"
+#include "diagnose/named_entry.hpp"
 #include "report/table.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace nsrun::report {
 
-// One entry of the namespace directory, as `nsrun list` shows it.
-struct NamedEntry
-{
-  std::string name;
-  named::EntryKind kind = named::EntryKind::Missing;
-  std::string why;                     // InTheWay: what it is
-  snapshot::NsId ns = 0;               // Live
-  std::optional<std::int64_t> created; // Live: seconds since the epoch
-  diagnose::HostRelation relation = diagnose::HostRelation::Unknown;
-  mountinfo::Propagation root; // its "/"
-};
+using diagnose::NamedEntry;
 
 [[nodiscard]] Table named_table(const snapshot::Snapshot& snapshot,
                                 const std::vector<NamedEntry>& entries);

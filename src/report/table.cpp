@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report/table.hpp"
 
+#include "sys/error.hpp"
 #include "text/escape.hpp"
 
 #include <fmt/format.h>
@@ -100,8 +101,8 @@ std::vector<std::size_t> Table::selected(const TableStyle& style) const
       for (const auto& c : m_columns) {
         names.push_back(c.name);
       }
-      throw std::invalid_argument(fmt::format("unknown column '{}'; the columns are {}",
-                                              text::printable(name), fmt::join(names, ",")));
+      throw sys::UsageError(fmt::format("unknown column '{}'; the columns are {}",
+                                        text::printable(name), fmt::join(names, ",")));
     }
     const auto index = static_cast<std::size_t>(it - m_columns.begin());
     if (std::find(which.begin(), which.end(), index) == which.end()) {
@@ -118,6 +119,7 @@ std::string Table::render(const TableStyle& style) const
   if (style.raw) {
     auto line = [&](const std::vector<std::string>& cells, bool heading) {
       std::vector<std::string> parts;
+      parts.reserve(which.size());
       for (const auto i : which) {
         parts.push_back(heading ? cells[i] : raw_cell(cells[i]));
       }
@@ -125,6 +127,7 @@ std::string Table::render(const TableStyle& style) const
     };
     if (style.headings) {
       std::vector<std::string> names;
+      names.reserve(m_columns.size());
       for (const auto& c : m_columns) {
         names.push_back(c.name);
       }
@@ -137,8 +140,10 @@ std::string Table::render(const TableStyle& style) const
   }
 
   std::vector<std::vector<std::string>> cells;
+  cells.reserve(m_rows.size());
   for (const auto& row : m_rows) {
     std::vector<std::string> printable;
+    printable.reserve(which.size());
     for (const auto i : which) {
       printable.push_back(row[i].empty() ? "-" : text::printable(row[i]));
     }
@@ -189,6 +194,7 @@ std::string Table::render(const TableStyle& style) const
   };
   if (style.headings) {
     std::vector<std::string> names;
+    names.reserve(which.size());
     for (const auto i : which) {
       names.push_back(m_columns[i].name);
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "sys/error.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -39,7 +41,7 @@ public:
   [[nodiscard]] const std::vector<Column>& columns() const { return m_columns; }
   [[nodiscard]] std::size_t rows() const { return m_rows.size(); }
 
-  // Throws std::invalid_argument for a column -o does not know.
+  // Throws sys::UsageError for a column -o does not know.
   [[nodiscard]] std::string render(const TableStyle& style) const;
 
 private:

@@ -45,8 +45,8 @@ std::string event_text(const watch::Event& e, const std::string& time)
   const std::string head = time + " " + watch::kind_word(e.kind) + " ";
   switch (e.kind) {
   case watch::Event::Kind::Copied:
-    return head + fmt::format("{} made by {}: {} mount{} below the watched path", ns_label(e.copy.ns),
-                              who_words(e.copy.creator), e.copy.mounts,
+    return head + fmt::format("{} made by {}: {} mount{} below the watched path",
+                              ns_label(e.copy.ns), who_words(e.copy.creator), e.copy.mounts,
                               e.copy.mounts == 1 ? "" : "s");
   case watch::Event::Kind::Leak:
     return head + fmt::format("{} {} ({}) still mounted at {} in {}, kept by {}; free it: nsrun "
@@ -80,7 +80,7 @@ nlohmann::json event_json(const watch::Event& e, const std::string& time)
   case watch::Event::Kind::Leak:
   case watch::Event::Kind::Resolved:
     j["maj:min"] = e.leak.device.find(':') != std::string::npos ? nlohmann::json(e.leak.device)
-                                                                 : nlohmann::json(nullptr);
+                                                                : nlohmann::json(nullptr);
     put_bytes(j, "source", e.leak.source);
     put_bytes(j, "fstype", e.leak.fstype);
     j["ns"] = e.leak.ns;

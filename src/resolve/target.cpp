@@ -2,6 +2,7 @@
 #include "resolve/target.hpp"
 
 #include "mountinfo/own_mounts.hpp"
+#include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
 #include "text/escape.hpp"
@@ -129,7 +130,7 @@ Target resolve_path(std::string_view input)
   const std::string path(input);
   struct stat st = {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw std::invalid_argument(fmt::format("{}: {}", text::printable(path), std::strerror(errno)));
+    throw sys::UsageError(fmt::format("{}: {}", text::printable(path), std::strerror(errno)));
   }
   const std::string real = canonical(path);
   if (S_ISBLK(st.st_mode)) {
@@ -141,7 +142,7 @@ Target resolve_path(std::string_view input)
     return target;
   }
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-    throw std::invalid_argument(
+    throw sys::UsageError(
         fmt::format("{} is not a block device or a mount point", text::printable(path)));
   }
   target.mount_point = real;
@@ -159,8 +160,8 @@ Target resolve_path(std::string_view input)
     return target;
   }
   if (S_ISREG(st.st_mode)) {
-    throw std::invalid_argument(fmt::format(
-        "{} is a regular file, not a block device or a mount point", text::printable(path)));
+    throw sys::UsageError(fmt::format("{} is a regular file, not a block device or a mount point",
+                                      text::printable(path)));
   }
   target.kind = Target::Kind::Path;
   target.description = "mount point " + real + " (not a mount point in this namespace)";
@@ -189,7 +190,7 @@ Target resolve_syntax(std::string_view input)
     // The cache owns the returned string.
     const char* device = mnt_resolve_tag(syntax.tag.c_str(), syntax.value.c_str(), cache.get());
     if (device == nullptr) {
-      throw std::invalid_argument(fmt::format("no block device has {}", text::printable(input)));
+      throw sys::UsageError(fmt::format("no block device has {}", text::printable(input)));
     }
     Target target = resolve_path(device);
     target.input = std::string(input);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "diagnose/target.hpp"
+#include "sys/error.hpp"
 
 #include <sys/types.h>
 
@@ -15,7 +16,7 @@ namespace nsrun::resolve {
 // a mount point here (that filesystem; for a bind mount, that view of it),
 // a directory that is not mounted here (mounts at that path anywhere), or a
 // mount source string. Marks the device of / as whole_system. Throws
-// std::invalid_argument with a one-line reason for anything else.
+// sys::UsageError with a one-line reason for anything else.
 [[nodiscard]] diagnose::Target resolve_target(std::string_view input);
 
 // "/dev/loop3" for 7:3, from sysfs; empty when the kernel has no such device.

@@ -2,10 +2,10 @@
 #include "snapshot/builder.hpp"
 
 #include "log/log.hpp"
-#include "mountinfo/mount_table.hpp"
-#include "mountinfo/namespace_mounts.hpp"
 #include "procfs/proc_reader.hpp"
+#include "snapshot/mount_table.hpp"
 #include "snapshot/namespace_access.hpp"
+#include "snapshot/namespace_mounts.hpp"
 #include "sys/fd.hpp"
 
 #include <fcntl.h>
@@ -281,7 +281,7 @@ private:
       if (auto kernel_id = mountinfo::namespace_kernel_id(fd.get())) {
         table.kernel_id = *kernel_id;
         if (m_options.mounts == MountSource::Best) {
-          if (auto mounts = mountinfo::list_namespace_mounts(*kernel_id, query)) {
+          if (auto mounts = snapshot::list_namespace_mounts(*kernel_id, query)) {
             table.mounts = std::move(*mounts);
             table.via = "listmount";
             table.known = true;
@@ -303,15 +303,15 @@ private:
       }
     }
     if (!text && fd) {
-      text = mountinfo::mountinfo_via_setns(fd.get());
+      text = snapshot::mountinfo_via_setns(fd.get());
       table.via = "setns";
     }
     if (!text) {
       return table;
     }
-    table.mounts = mountinfo::parse_mountinfo(*text).mounts;
+    table.mounts = snapshot::parse_mountinfo(*text).mounts;
     if (query != nullptr) {
-      table.mounts = mountinfo::select_mounts(std::move(table.mounts), *query);
+      table.mounts = snapshot::select_mounts(std::move(table.mounts), *query);
     }
     table.known = true;
     table.complete = query == nullptr;
@@ -320,7 +320,7 @@ private:
 
   // The caller's own table is always read whole: the analysis compares
   // every other namespace with it.
-  const mountinfo::MountQuery* query_for(NsId id) const
+  const snapshot::MountQuery* query_for(NsId id) const
   {
     return m_options.only && id != m_snapshot.caller_ns ? &*m_options.only : nullptr;
   }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "mountinfo/mount_query.hpp"
+#include "snapshot/mount_query.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <sys/types.h>
@@ -35,7 +35,7 @@ struct BuildOptions
   // Read only the mounts this query selects (plus their parents and nsfs
   // mounts) from namespaces other than the caller's, whose table is always
   // read whole.
-  std::optional<mountinfo::MountQuery> only;
+  std::optional<snapshot::MountQuery> only;
 };
 
 // Scans /proc once and reads each distinct mount namespace's mount table

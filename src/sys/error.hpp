@@ -6,13 +6,21 @@
 #include <string>
 #include <system_error>
 
-// nsrun's error model (see src/README.md): a UsageError (cli/) for a wrong
-// command line, a SystemError for a system call that failed, and one
+// nsrun's error model (see src/README.md): a UsageError for a wrong
+// command line or argument, a SystemError for a system call that failed, and one
 // subclass of it, NamespaceRefused, for the kernel refusing the namespace
 // itself, which is the only failure --best-effort may run unisolated after;
 // a StateError for a state nsrun refuses to act on; and IsolationError
 // (launch/) for a namespace that is not isolated as asked.
 namespace nsrun::sys {
+
+// A wrong command line or argument, in the user's words: the message is one
+// line without the "nsrun: " prefix; the caller adds where to find help.
+class UsageError : public std::runtime_error
+{
+public:
+  using std::runtime_error::runtime_error;
+};
 
 // A failed system call: errno in the generic category, what we tried to do,
 // and an optional hint for errnos that mislead ("Operation not permitted" on

@@ -31,7 +31,7 @@ std::optional<Who> who(const snapshot::Snapshot& snapshot, const snapshot::Names
 } // namespace
 
 State state_of(const snapshot::Snapshot& snapshot, const std::vector<diagnose::LeakGroup>& leaks,
-               const std::vector<report::NamedEntry>& named,
+               const std::vector<diagnose::NamedEntry>& named,
                const std::optional<std::string>& under)
 {
   State state;

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "diagnose/leaks.hpp"
-#include "report/named_report.hpp"
+#include "diagnose/named_entry.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <sys/types.h>
@@ -61,15 +61,15 @@ struct State
 // under: the path whose copies "copied" reports (none: no such events).
 [[nodiscard]] State state_of(const snapshot::Snapshot& snapshot,
                              const std::vector<diagnose::LeakGroup>& leaks,
-                             const std::vector<report::NamedEntry>& named,
+                             const std::vector<diagnose::NamedEntry>& named,
                              const std::optional<std::string>& under);
 
 struct Event
 {
   enum class Kind { Copied, Leak, Resolved, Isolation };
   Kind kind = Kind::Leak;
-  LeakItem leak;   // Leak, Resolved
-  CopyItem copy;   // Copied
+  LeakItem leak;    // Leak, Resolved
+  CopyItem copy;    // Copied
   std::string name; // Isolation
   std::string what; // Isolation: what changed, in words
   NamedItem before; // Isolation

@@ -7,6 +7,7 @@
 #include "sys/error.hpp"
 
 #include <fcntl.h>
+#include <linux/types.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/fanotify.h>
@@ -18,7 +19,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <linux/types.h>
 #include <map>
 #include <optional>
 #include <set>
@@ -155,9 +155,8 @@ public:
     for (;;) {
       const auto now = Clock::now();
       const auto until = std::min({next_discovery, next_members, next_look});
-      const int timeout = static_cast<int>(
-          std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - now)
-                                .count()));
+      const int timeout = static_cast<int>(std::max<long>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count()));
       std::vector<pollfd> fds = {{m_signals.get(), POLLIN, 0}};
       if (m_mode == Mode::Fanotify) {
         fds.push_back({m_events.get(), POLLIN, 0});
@@ -210,8 +209,8 @@ private:
   {
     m_mode = m_options.mode;
     if (m_mode != Mode::Poll) {
-      m_events = sys::Fd(::fanotify_init(FAN_CLASS_NOTIF | kFanReportMnt | FAN_CLOEXEC | FAN_NONBLOCK,
-                                         O_RDONLY | O_CLOEXEC));
+      m_events = sys::Fd(::fanotify_init(
+          FAN_CLASS_NOTIF | kFanReportMnt | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_CLOEXEC));
       if (m_events) {
         m_mode = Mode::Fanotify;
         return;
@@ -253,8 +252,8 @@ private:
     if (m_mode == Mode::Fanotify) {
       for (const auto& fd : now.namespaces) {
         // Marking a namespace again only renews the mark.
-        ::fanotify_mark(m_events.get(), FAN_MARK_ADD | kFanMarkMntns,
-                        kFanMntAttach | kFanMntDetach, fd.get(), nullptr);
+        ::fanotify_mark(m_events.get(), FAN_MARK_ADD | kFanMarkMntns, kFanMntAttach | kFanMntDetach,
+                        fd.get(), nullptr);
       }
     }
   }

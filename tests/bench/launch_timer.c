@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Times launchers against each other, interleaved, in one run.
  *
- *   launch-timer [-n RUNS] [-m MOUNTS] LABEL 'COMMAND ARGS' [LABEL 'COMMAND ARGS']...
+ *   launch-timer [-n RUNS] [-m MOUNTS] [-s] LABEL 'COMMAND ARGS' [LABEL 'COMMAND ARGS']...
  *
  * Each round starts every command once, in turn and in a rotating order (so
  * that drift in CPU speed and the cost of following another command hit all
@@ -10,10 +10,12 @@
  * each command's median, 10th and 90th percentile in microseconds and its
  * median divided by the reference's. Commands are split on spaces.
  *
- * With -m, the timer first enters a new mount namespace made private (the
- * machine is untouched), mounts a tmpfs on its /tmp and adds tmpfs mounts
- * below it until the namespace has MOUNTS mounts, so that the launchers run with a mount table of
- * that size. */
+ * The timer always works in a new mount namespace made private first (the
+ * machine is untouched). With -m it mounts a tmpfs on a new, empty directory
+ * of its own (so it hides nothing: the checkout and the build may be
+ * anywhere, under /tmp too) and adds tmpfs mounts below it until the
+ * namespace has MOUNTS mounts. With -s it then makes its / recursively
+ * shared, as systemd makes every host's, so that a slave has a master. */
 #include <errno.h>
 #include <sched.h>
 #include <spawn.h>
@@ -56,22 +58,20 @@ static int count_mounts(void)
   return lines;
 }
 
+static char g_base[] = "/tmp/nsrun-launch-bench-XXXXXX";
+
 static int fill_mounts(int wanted)
 {
-  if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-    perror("launch-timer: private mount namespace");
-    return -1;
-  }
-  /* A tmpfs over /tmp of this namespace: nothing is created on the disk. */
-  const char* base = "/tmp";
-  if (mount("launch-bench", base, "tmpfs", 0, "size=64m") != 0) {
-    perror(base);
+  /* A tmpfs on a directory made for it: nothing is created on the disk
+   * below it, and nothing that existed is covered. */
+  if (mkdtemp(g_base) == NULL || mount("launch-bench", g_base, "tmpfs", 0, "size=64m") != 0) {
+    perror(g_base);
     return -1;
   }
   int have = count_mounts();
   for (int i = 0; have < wanted; ++i, ++have) {
-    char path[64];
-    snprintf(path, sizeof path, "%s/%d", base, i);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%d", g_base, i);
     if (mkdir(path, 0700) != 0 || mount("launch-bench", path, "tmpfs", 0, "size=4k") != 0) {
       perror(path);
       return -1;
@@ -96,19 +96,22 @@ int main(int argc, char** argv)
 {
   int runs = 1000;
   int mounts = 0;
+  int shared = 0;
   int opt = 0;
-  while ((opt = getopt(argc, argv, "+n:m:")) != -1) {
+  while ((opt = getopt(argc, argv, "+n:m:s")) != -1) {
     if (opt == 'n') {
       runs = (int)strtol(optarg, NULL, 10);
     } else if (opt == 'm') {
       mounts = (int)strtol(optarg, NULL, 10);
+    } else if (opt == 's') {
+      shared = 1;
     } else {
       return 2;
     }
   }
   const int count = (argc - optind) / 2;
   if (runs < 1 || count < 1 || count > MAX_COMMANDS || (argc - optind) % 2 != 0) {
-    fputs("usage: launch-timer [-n RUNS] [-m MOUNTS] LABEL 'COMMAND ARGS'...\n", stderr);
+    fputs("usage: launch-timer [-n RUNS] [-m MOUNTS] [-s] LABEL 'COMMAND ARGS'...\n", stderr);
     return 2;
   }
   static struct command commands[MAX_COMMANDS];
@@ -126,8 +129,16 @@ int main(int argc, char** argv)
       return 2;
     }
   }
+  if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+    perror("launch-timer: private mount namespace");
+    return 1;
+  }
   const int table = mounts > 0 ? fill_mounts(mounts) : count_mounts();
   if (table < 0) {
+    return 1;
+  }
+  if (shared && mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) != 0) {
+    perror("launch-timer: shared /");
     return 1;
   }
 
@@ -156,7 +167,8 @@ int main(int argc, char** argv)
   }
 
   const char* lang = getenv("LANG");
-  printf("# %d mounts, LANG=%s, %d interleaved runs each\n", table, lang ? lang : "(unset)", runs);
+  printf("# %d mounts, / %s, LANG=%s, %d interleaved runs each\n", table,
+         shared ? "shared" : "private", lang ? lang : "(unset)", runs);
   printf("%-32s %9s %9s %9s %8s\n", "launcher", "median", "p10", "p90", "ratio");
   double reference = 0;
   for (int i = 0; i < count; ++i) {
@@ -168,6 +180,11 @@ int main(int argc, char** argv)
     printf("%-32s %7.0fus %7.0fus %7.0fus %7.3fx\n", commands[i].label, median,
            percentile(commands[i].samples, runs, 10), percentile(commands[i].samples, runs, 90),
            median / reference);
+  }
+  /* Leave no directory behind: its tmpfs goes with this namespace. */
+  if (mounts > 0) {
+    umount2(g_base, MNT_DETACH);
+    rmdir(g_base);
   }
   return 0;
 }

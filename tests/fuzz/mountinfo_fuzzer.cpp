@@ -4,7 +4,7 @@
 // must never crash, and on a single well-formed line they must agree.
 
 #include "mountinfo/line_parser.hpp"
-#include "mountinfo/mount_table.hpp"
+#include "snapshot/mount_table.hpp"
 
 #include <climits>
 #include <cstddef>
@@ -32,7 +32,7 @@ bool only_kernel_escapes(std::string_view text)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const auto table = nsrun::mountinfo::parse_mountinfo(text);
+  const auto table = nsrun::snapshot::parse_mountinfo(text);
 
   // The kernel escapes tabs and newlines; libmount also splits on a raw tab
   // and nsrun does not, so lines with one are not the kernel's to compare.

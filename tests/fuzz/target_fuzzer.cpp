@@ -4,6 +4,7 @@
 
 #include "diagnose/target.hpp"
 #include "report/json.hpp"
+#include "sys/error.hpp"
 #include "text/escape.hpp"
 
 #include <cstddef>
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (syntax.major > 4095 || syntax.minor > 1048575)) {
       std::abort();
     }
-  } catch (const std::invalid_argument&) {
+  } catch (const nsrun::sys::UsageError&) {
     // Refusing garbage is the expected outcome.
   }
 

@@ -2,8 +2,8 @@
 // `nsrun holders` against real holders: every kind of thing that keeps a
 // mount alive in another namespace, each built inside a fake host.
 
-#include "mountinfo/mount_table.hpp"
 #include "snapshot/builder.hpp"
+#include "snapshot/mount_table.hpp"
 #include "support/host.hpp"
 #include "support/loop_device.hpp"
 #include "support/mounts.hpp"

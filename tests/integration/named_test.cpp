@@ -212,28 +212,41 @@ TEST(Named, ReleaseIsRefusedWhileProcessesLiveInsideUnlessForced)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
+// Twenty starts released at once through one pipe (each blocks reading it
+// until the test closes the write end), in several rounds: without the lock
+// on DIR, two of them create namespaces and one binding wins.
 TEST(Named, TwentyConcurrentStartsMakeOneNamespace)
 {
   const auto host = in_fake_host(
       [] {
-        std::vector<Process> starts;
-        std::vector<std::unique_ptr<Pipe>> outputs;
-        for (int i = 0; i < 20; ++i) {
-          outputs.push_back(std::make_unique<Pipe>());
-          starts.push_back(spawn(nsrun_named("crowd", {probe_binary(), "mntns"}),
-                                 {.fds = {{1, outputs.back()->write_end()}}}));
-          outputs.back()->close_write();
+        for (int round = 0; round < 5; ++round) {
+          const std::string name = "crowd" + std::to_string(round);
+          Pipe go;
+          std::vector<Process> starts;
+          std::vector<std::unique_ptr<Pipe>> outputs;
+          for (int i = 0; i < 20; ++i) {
+            outputs.push_back(std::make_unique<Pipe>());
+            std::vector<std::string> argv = {"sh", "-c", "read -r _ <&4; exec \"$@\"", "start"};
+            const auto named = nsrun_named(name, {probe_binary(), "mntns"});
+            argv.insert(argv.end(), named.begin(), named.end());
+            starts.push_back(
+                spawn(argv, {.fds = {{1, outputs.back()->write_end()}, {4, go.read_end()}}}));
+            outputs.back()->close_write();
+          }
+          go.close_read();
+          go.close_write(); // all twenty read EOF at once
+          std::set<std::string> namespaces;
+          for (std::size_t i = 0; i < starts.size(); ++i) {
+            const auto status = starts[i].wait(std::chrono::seconds(60));
+            require(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0,
+                    name + ": start " + std::to_string(i) + " failed");
+            namespaces.insert(outputs[i]->read_all(std::chrono::seconds(5)));
+          }
+          require(namespaces.size() == 1,
+                  name + ": " + std::to_string(namespaces.size()) + " namespaces");
+          require(*namespaces.begin() != std::to_string(mount_ns_inode()) + "\n",
+                  name + ": caller's namespace");
         }
-        std::set<std::string> namespaces;
-        for (std::size_t i = 0; i < starts.size(); ++i) {
-          const auto status = starts[i].wait(std::chrono::seconds(60));
-          require(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0,
-                  "start " + std::to_string(i) + " failed");
-          namespaces.insert(outputs[i]->read_all(std::chrono::seconds(5)));
-        }
-        require(namespaces.size() == 1, std::to_string(namespaces.size()) + " namespaces");
-        require(*namespaces.begin() != std::to_string(mount_ns_inode()) + "\n",
-                "caller's namespace");
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
@@ -536,7 +549,7 @@ TEST(Named, AUsersFileInTheDirectorySurvivesByteForByte)
       [] {
         require(::mkdir(ns_dir().c_str(), 0700) == 0, "mkdir");
         const std::string report = ns_dir() + "/report.txt";
-        const std::string data = "quarterly numbers\n\0binary\xff";
+        const std::string data = std::string("quarterly numbers\n") + '\0' + "binary\xff";
         {
           std::ofstream out(report, std::ios::binary);
           out << data;

@@ -11,7 +11,6 @@
 // ENOSYS, EOPNOTSUPP. SYSCALL is unshare, setns, mount, statmount, listmount,
 // fanotify_init, open_tree, move_mount, mount_setattr, or
 // "mount-propagation": only mount(2) calls that change propagation.
-#define _GNU_SOURCE
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -42,13 +41,13 @@ struct known
 // statmount, listmount and friends postdate Debian 12's headers; x86_64 and
 // the asm-generic table agree on these numbers.
 static const struct known syscalls[] = {
-    {"unshare", SYS_unshare},   {"setns", SYS_setns},         {"mount", SYS_mount},
-    {"statmount", 457},         {"listmount", 458},           {"fanotify_init", SYS_fanotify_init},
-    {"open_tree", 428},         {"move_mount", 429},          {"mount_setattr", 442},
+    {"unshare", SYS_unshare}, {"setns", SYS_setns}, {"mount", SYS_mount},
+    {"statmount", 457},       {"listmount", 458},   {"fanotify_init", SYS_fanotify_init},
+    {"open_tree", 428},       {"move_mount", 429},  {"mount_setattr", 442},
 };
 
 static const struct known errnos[] = {
-    {"EPERM", EPERM},   {"EACCES", EACCES},   {"EINVAL", EINVAL},
+    {"EPERM", EPERM},   {"EACCES", EACCES},         {"EINVAL", EINVAL},
     {"ENOSYS", ENOSYS}, {"EOPNOTSUPP", EOPNOTSUPP},
 };
 
@@ -67,8 +66,8 @@ int main(int argc, char** argv)
   struct sock_filter program[64];
   size_t n = 0;
   // Anything but this architecture's calls is let through untouched.
-  program[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                              offsetof(struct seccomp_data, arch));
+  program[n++] =
+      (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
   program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0);
   program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 

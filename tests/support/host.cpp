@@ -4,6 +4,8 @@
 #include "support/cgroup.hpp"
 #include "support/process.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
@@ -179,6 +181,11 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
       body();
     } catch (const std::exception& e) {
       fail(std::string("exception: ") + e.what());
+    }
+    // gtest's record of an EXPECT_* that failed here dies with this
+    // process: say so to the parent, or the test would pass.
+    if (::testing::Test::HasFailure()) {
+      fail("an EXPECT or ASSERT failed in the body (its message is above)");
     }
     ::_exit(0);
   }

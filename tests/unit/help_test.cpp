@@ -4,8 +4,8 @@
 // example; and each text as checked in (tests/golden/help), so that a
 // change to one is a change someone saw.
 #include "cli/inspect_commands.hpp"
-#include "cli/launch_args.hpp"
-#include "cli/launch_main.hpp"
+#include "launcher/launch_args.hpp"
+#include "launcher/launch_main.hpp"
 #include "report/table.hpp"
 
 #include <gtest/gtest.h>
@@ -23,6 +23,11 @@
 
 namespace nsrun::cli {
 namespace {
+
+using launcher::launcher_help;
+using launcher::parse_enter_args;
+using launcher::parse_launch_args;
+using launcher::UsageError;
 
 std::vector<std::string> lines_of(const std::string& text)
 {
@@ -119,6 +124,7 @@ TEST(Help, LauncherHelpsListOptionsTheParserTakes)
 {
   auto parses = [](std::vector<std::string> words, bool enter) {
     std::vector<char*> argv;
+    argv.reserve(words.size() + 1);
     for (auto& w : words) {
       argv.push_back(w.data());
     }

@@ -4,6 +4,7 @@
 #include "diagnose/holders.hpp"
 #include "diagnose/target.hpp"
 #include "report/holders_report.hpp"
+#include "sys/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -407,11 +408,11 @@ TEST(TargetSyntax, ClassifiesEveryForm)
 TEST(TargetSyntax, RefusesGarbageWithAReason)
 {
   for (const char* bad : {"", "7:x", "7:", "99999:1", "7:99999999", "7:3:1", "LABEL="}) {
-    EXPECT_THROW((void)classify_target(bad), std::invalid_argument) << bad;
+    EXPECT_THROW((void)classify_target(bad), sys::UsageError) << bad;
   }
   try {
     (void)classify_target("8:x");
-  } catch (const std::invalid_argument& e) {
+  } catch (const sys::UsageError& e) {
     EXPECT_STREQ(e.what(), "invalid device number '8:x': expected MAJ:MIN with major up to 4095 "
                            "and minor up to 1048575");
   }

@@ -12,7 +12,7 @@ namespace {
 using Kind = IdRetry::Next::Kind;
 using Clock = IdRetry::Clock;
 
-const Clock::time_point kStart{};
+constexpr Clock::time_point kStart{};
 
 TEST(IdRetry, AnEinvalThatIsNotTheOrderingCaseIsReportedAsItself)
 {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/launch_args.hpp"
+#include "launcher/launch_args.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 namespace {
 
 using launch::PropagationMode;
@@ -213,4 +213,4 @@ TEST(LaunchArgs, LoneDashIsACommandName)
 }
 
 } // namespace
-} // namespace nsrun::cli
+} // namespace nsrun::launcher

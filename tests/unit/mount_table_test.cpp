@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // mountinfo fixtures through libmount, the same code that reads /proc.
 
-#include "mountinfo/mount_table.hpp"
+#include "snapshot/mount_table.hpp"
 
 #include <gtest/gtest.h>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 namespace {
 
 constexpr const char* kTable =
@@ -71,4 +71,4 @@ TEST(MountTable, NonUtf8BytesSurvive)
 }
 
 } // namespace
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

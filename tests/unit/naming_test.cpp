@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "named/naming.hpp"
+#include "sys/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,11 +44,11 @@ TEST(NamespaceDir, OptionThenEnvironmentThenDefault)
 
 TEST(NamespaceDir, MustBeAbsolute)
 {
-  EXPECT_THROW((void)resolve_ns_dir("relative", nullptr), std::invalid_argument);
-  EXPECT_THROW((void)resolve_ns_dir("", nullptr), std::invalid_argument);
+  EXPECT_THROW((void)resolve_ns_dir("relative", nullptr), sys::UsageError);
+  EXPECT_THROW((void)resolve_ns_dir("", nullptr), sys::UsageError);
   try {
     (void)resolve_ns_dir(std::nullopt, "run/ns");
-  } catch (const std::invalid_argument& e) {
+  } catch (const sys::UsageError& e) {
     EXPECT_STREQ(e.what(), "NSRUN_NS_DIR must be an absolute path, not 'run/ns'");
   }
 }

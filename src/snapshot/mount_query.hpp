@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 
 // Which mounts a caller wants from a table: those of a device (by number,
 // or by source path for filesystems such as btrfs that show another number),
@@ -24,7 +24,7 @@ struct MountQuery
   std::optional<std::string> source;
   std::optional<std::string> target;
 
-  [[nodiscard]] bool matches(const MountEntry& mount) const;
+  [[nodiscard]] bool matches(const mountinfo::MountEntry& mount) const;
   // Whether deciding needs the source string of every mount, or only of
   // mounts of filesystems that show an anonymous device number for a real
   // block device (btrfs, bcachefs), identified by their superblock magic.
@@ -34,4 +34,4 @@ struct MountQuery
   [[nodiscard]] bool needs_root() const { return root.has_value(); }
 };
 
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

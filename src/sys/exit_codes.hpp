@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-namespace nsrun::cli {
+namespace nsrun {
 
 // The launcher follows env(1), timeout(1) and util-linux's errexec: its own
 // failures must not look like the command's exit status.
@@ -14,4 +14,4 @@ inline constexpr int kExitYes = 0;
 inline constexpr int kExitNo = 1;
 inline constexpr int kExitTrouble = 2;
 
-} // namespace nsrun::cli
+} // namespace nsrun

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "mountinfo/mount_table.hpp"
+#include "snapshot/mount_table.hpp"
 
 #include "mountinfo/line_parser.hpp"
 
@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 namespace {
 
 struct TableDeleter
@@ -39,9 +39,9 @@ int count_and_skip(libmnt_table* table, const char* /*filename*/, int /*line*/)
   return 1; // skip the line, keep parsing
 }
 
-Propagation propagation_of(libmnt_fs* fs)
+mountinfo::Propagation propagation_of(libmnt_fs* fs)
 {
-  Propagation p;
+  mountinfo::Propagation p;
   const std::string fields = text_or_empty(mnt_fs_get_optional_fields(fs));
   std::size_t start = 0;
   while (start < fields.size()) {
@@ -49,7 +49,7 @@ Propagation propagation_of(libmnt_fs* fs)
     if (end == std::string::npos) {
       end = fields.size();
     }
-    parse_optional_field(std::string_view(fields).substr(start, end - start), p);
+    mountinfo::parse_optional_field(std::string_view(fields).substr(start, end - start), p);
     start = end + 1;
   }
   return p;
@@ -78,7 +78,7 @@ ParsedTable parse_mountinfo(std::string_view text)
 
   libmnt_fs* fs = nullptr;
   while (mnt_table_next_fs(table.get(), iter.get(), &fs) == 0) {
-    MountEntry entry;
+    mountinfo::MountEntry entry;
     entry.id = static_cast<std::uint64_t>(mnt_fs_get_id(fs));
     entry.parent_id = static_cast<std::uint64_t>(mnt_fs_get_parent_id(fs));
     const dev_t devno = mnt_fs_get_devno(fs);
@@ -96,4 +96,4 @@ ParsedTable parse_mountinfo(std::string_view text)
   return result;
 }
 
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "mountinfo/namespace_mounts.hpp"
+#include "snapshot/namespace_mounts.hpp"
 
 #include "mountinfo/kernel_api.hpp"
 #include "mountinfo/statmount.hpp"
@@ -19,14 +19,15 @@
 #include <memory>
 #include <set>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 namespace {
 
-namespace api = kernel_api;
+namespace api = mountinfo::kernel_api;
 
 } // namespace
 
-std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const MountQuery& query)
+std::vector<mountinfo::MountEntry> select_mounts(std::vector<mountinfo::MountEntry> mounts,
+                                                 const MountQuery& query)
 {
   std::set<std::uint64_t> matched;
   std::set<std::uint64_t> wanted;
@@ -44,7 +45,7 @@ std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const Moun
       wanted.insert(m.id); // right below a match: it keeps it busy
     }
   }
-  std::vector<MountEntry> kept;
+  std::vector<mountinfo::MountEntry> kept;
   for (auto& m : mounts) {
     if (wanted.count(m.id) != 0) {
       kept.push_back(std::move(m));
@@ -53,16 +54,16 @@ std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts, const Moun
   return kept;
 }
 
-std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
-                                                             const MountQuery* query)
+std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
+                                                                        const MountQuery* query)
 {
-  auto ids = list_mount_ids(kernel_id);
+  auto ids = mountinfo::list_mount_ids(kernel_id);
   if (!ids) {
     return std::nullopt;
   }
-  const std::uint64_t mask = statmount_mask::everything();
-  StatmountBuffer buffer;
-  std::vector<MountEntry> mounts;
+  const std::uint64_t mask = mountinfo::statmount_mask::everything();
+  mountinfo::StatmountBuffer buffer;
+  std::vector<mountinfo::MountEntry> mounts;
   if (query == nullptr) {
     mounts.reserve(ids->size());
     for (const auto id : *ids) {
@@ -108,7 +109,7 @@ std::optional<std::vector<MountEntry>> list_namespace_mounts(std::uint64_t kerne
   }
   // Then the selected mounts whole, and their parents (for propagation).
   std::set<std::uint64_t> parents;
-  std::map<std::uint64_t, MountEntry> selected;
+  std::map<std::uint64_t, mountinfo::MountEntry> selected;
   for (const auto id : wanted) {
     if (buffer.fill(id, kernel_id, mask)) {
       selected.emplace(id, buffer.entry());
@@ -153,4 +154,4 @@ std::optional<std::string> mountinfo_via_setns(int ns_fd)
   });
 }
 
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 
 // Entry point of the nsrun executable. Returns the exit status when it does
 // not exec.
@@ -13,4 +13,4 @@ int launcher_main(int argc, char** argv);
 // anything else.
 [[nodiscard]] const char* launcher_help(std::string_view subcommand);
 
-} // namespace nsrun::cli
+} // namespace nsrun::launcher

@@ -2,15 +2,15 @@
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
-#include "mountinfo/mount_query.hpp"
 #include "mountinfo/statmount.hpp"
+#include "snapshot/mount_query.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 
 // The mounts of another namespace, by its kernel id, through listmount(2)
 // and statmount(2): no text to generate or parse, and paths relative to that
@@ -22,16 +22,16 @@ namespace nsrun::mountinfo {
 // returned: the others are looked at
 // through the cheapest statmount that can decide, without the strings that
 // make up most of its cost.
-[[nodiscard]] std::optional<std::vector<MountEntry>>
+[[nodiscard]] std::optional<std::vector<mountinfo::MountEntry>>
 list_namespace_mounts(std::uint64_t kernel_id, const MountQuery* query = nullptr);
 
 // The same selection on a table read whole (the mountinfo path).
-[[nodiscard]] std::vector<MountEntry> select_mounts(std::vector<MountEntry> mounts,
-                                                    const MountQuery& query);
+[[nodiscard]] std::vector<mountinfo::MountEntry>
+select_mounts(std::vector<mountinfo::MountEntry> mounts, const MountQuery& query);
 
 // The mountinfo text of a namespace as seen from its own root: a child
 // process joins it with setns(2) and reads /proc/self/mountinfo. For
 // namespaces without a process whose mountinfo we can read.
 [[nodiscard]] std::optional<std::string> mountinfo_via_setns(int ns_fd);
 
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/launch_args.hpp"
+#include "launcher/launch_args.hpp"
 
 #include "named/naming.hpp"
 
 #include <string>
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 namespace {
 
 class Parser
@@ -207,4 +207,4 @@ EnterArgs parse_enter_args(int argc, char* const* argv)
   return result;
 }
 
-} // namespace nsrun::cli
+} // namespace nsrun::launcher

@@ -6,11 +6,11 @@
 #include <string_view>
 #include <vector>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 
 struct ParsedTable
 {
-  std::vector<MountEntry> mounts;
+  std::vector<mountinfo::MountEntry> mounts;
   int malformed_lines = 0; // skipped, as libmount's parser does
 };
 
@@ -18,4 +18,4 @@ struct ParsedTable
 // test fixtures). Never throws on bad input.
 [[nodiscard]] ParsedTable parse_mountinfo(std::string_view text);
 
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "mountinfo/mount_query.hpp"
+#include "snapshot/mount_query.hpp"
 
 #include <sys/sysmacros.h>
 
 #include <algorithm>
 
-namespace nsrun::mountinfo {
+namespace nsrun::snapshot {
 
 bool MountQuery::needs_source_of(std::uint64_t sb_magic) const
 {
@@ -14,7 +14,7 @@ bool MountQuery::needs_source_of(std::uint64_t sb_magic) const
   return !device_paths.empty() && (sb_magic == btrfs || sb_magic == bcachefs);
 }
 
-bool MountQuery::matches(const MountEntry& mount) const
+bool MountQuery::matches(const mountinfo::MountEntry& mount) const
 {
   if (device && makedev(mount.major, mount.minor) == *device && (!root || mount.root == *root)) {
     return true;
@@ -28,4 +28,4 @@ bool MountQuery::matches(const MountEntry& mount) const
   return source && mount.source == *source;
 }
 
-} // namespace nsrun::mountinfo
+} // namespace nsrun::snapshot

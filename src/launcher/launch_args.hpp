@@ -2,19 +2,15 @@
 #pragma once
 
 #include "launch/propagation_mode.hpp"
+#include "sys/error.hpp"
 
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 
-// Wrong command line; the message is one line without the "nsrun: " prefix.
-class UsageError : public std::runtime_error
-{
-public:
-  using std::runtime_error::runtime_error;
-};
+using sys::UsageError;
 
 struct LaunchArgs
 {
@@ -54,4 +50,4 @@ struct EnterArgs
 // command.
 [[nodiscard]] EnterArgs parse_enter_args(int argc, char* const* argv);
 
-} // namespace nsrun::cli
+} // namespace nsrun::launcher

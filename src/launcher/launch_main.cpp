@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/launch_main.hpp"
+#include "launcher/launch_main.hpp"
 
-#include "cli/exit_codes.hpp"
-#include "cli/launch_args.hpp"
-#include "cli/subcommands.hpp"
 #include "launch/kernel.hpp"
 #include "launch/launcher.hpp"
 #include "launch/privileges.hpp"
+#include "launcher/launch_args.hpp"
+#include "launcher/subcommands.hpp"
 #include "log/log.hpp"
 #include "named/named_namespace.hpp"
 #include "named/naming.hpp"
+#include "sys/error.hpp"
+#include "sys/exit_codes.hpp"
 
 #include <fmt/format.h>
 
@@ -23,7 +24,7 @@
 #  define NSRUN_VERSION "unknown"
 #endif
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 namespace {
 
 constexpr const char* kHelp = R"(Usage: nsrun [OPTIONS] [--] COMMAND [ARGS...]
@@ -165,7 +166,7 @@ std::string ns_dir_for_launch(const std::optional<std::string_view>& option, boo
   }
   try {
     return named::resolve_ns_dir(std::nullopt, environment);
-  } catch (const std::invalid_argument&) {
+  } catch (const sys::UsageError&) {
     return named::kDefaultNsDir;
   }
 }
@@ -320,4 +321,4 @@ int launcher_main(int argc, char** argv)
   return run_in_place(plan);
 }
 
-} // namespace nsrun::cli
+} // namespace nsrun::launcher

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/subcommands.hpp"
+#include "launcher/subcommands.hpp"
 
-#include "cli/exit_codes.hpp"
 #include "log/log.hpp"
+#include "sys/exit_codes.hpp"
 
 #include <unistd.h>
 
@@ -16,7 +16,7 @@
 #  define NSRUN_INSPECT_RELATIVE "../libexec/nsrun/nsrun-inspect"
 #endif
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 
 namespace {
 
@@ -106,4 +106,4 @@ int exec_inspect(char** argv)
   return kExitTrouble;
 }
 
-} // namespace nsrun::cli
+} // namespace nsrun::launcher

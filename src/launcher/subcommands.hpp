@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nsrun::cli {
+namespace nsrun::launcher {
 
 // The diagnostic subcommands live in a separate executable, nsrun-inspect,
 // so that launching never loads libmount and its dependencies (see the
@@ -22,4 +22,4 @@ int exec_inspect(char** argv);
 // swapped) away from, if any: "holder" -> "holders".
 [[nodiscard]] std::optional<std::string_view> near_subcommand(std::string_view word);
 
-} // namespace nsrun::cli
+} // namespace nsrun::launcher
