@@ -14,6 +14,7 @@
 #include "sys/exit_codes.hpp"
 #include "sys/fd.hpp"
 #include "text/escape.hpp"
+#include "text/number.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -24,7 +25,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -60,13 +60,12 @@ pid_t read_pidfile(const std::string& path)
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
     text.remove_suffix(1);
   }
-  pid_t pid = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || pid <= 0) {
+  const auto pid = text::parse_number<pid_t>(text);
+  if (!pid || *pid <= 0) {
     throw sys::UsageError(fmt::format("pidfile {} does not hold a pid: '{}'", shown,
                                       text::printable(text.substr(0, 40))));
   }
-  return pid;
+  return *pid;
 }
 
 std::uint64_t namespace_of_pid(pid_t pid, const std::string& how)

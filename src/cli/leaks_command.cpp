@@ -8,13 +8,13 @@
 #include "resolve/target.hpp"
 #include "sys/exit_codes.hpp"
 #include "text/escape.hpp"
+#include "text/number.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <sys/sysmacros.h>
 
-#include <charconv>
 #include <climits>
 #include <cstdlib>
 
@@ -82,14 +82,9 @@ int run_leaks(const LeaksOptions& options, const std::string& /*default_ns_dir*/
   auto leaks = diagnose::find_leaks(snap, under);
   for (auto& group : leaks) {
     // Only files hold it: name the device, which no mount table does now.
-    const auto colon = group.key.find(':');
-    unsigned maj = 0;
-    unsigned min = 0;
-    const char* text = group.key.data();
-    if (group.source.empty() && colon != std::string::npos &&
-        std::from_chars(text, text + colon, maj).ec == std::errc() &&
-        std::from_chars(text + colon + 1, text + group.key.size(), min).ec == std::errc()) {
-      group.source = resolve::device_node(makedev(maj, min));
+    const auto dev = text::parse_pair<unsigned>(group.key);
+    if (group.source.empty() && dev) {
+      group.source = resolve::device_node(makedev(dev->first, dev->second));
     }
   }
   if (options.table.json) {

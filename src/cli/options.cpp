@@ -2,6 +2,7 @@
 #include "cli/options.hpp"
 
 #include "named/naming.hpp"
+#include "text/number.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -9,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdlib>
 
 namespace nsrun::cli {
@@ -61,11 +61,8 @@ std::size_t terminal_width()
     return 0;
   }
   if (const char* columns = std::getenv("COLUMNS")) {
-    std::size_t value = 0;
-    const std::string_view text(columns);
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec == std::errc() && ptr == text.data() + text.size() && value >= 20) {
-      return value;
+    if (const auto value = text::parse_number<std::size_t>(columns); value && *value >= 20) {
+      return *value;
     }
   }
   winsize size{};

@@ -2,13 +2,13 @@
 #include "diagnose/target.hpp"
 
 #include "sys/error.hpp"
+#include "text/number.hpp"
 
 #include <fmt/format.h>
 
 #include <sys/sysmacros.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 namespace nsrun::diagnose {
@@ -22,14 +22,13 @@ bool all_digits(std::string_view text)
 
 unsigned parse_part(std::string_view text, unsigned limit, std::string_view input)
 {
-  unsigned value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (!all_digits(text) || ec != std::errc() || ptr != text.data() + text.size() || value > limit) {
+  const auto value = text::parse_number<unsigned>(text);
+  if (!value || *value > limit) {
     throw sys::UsageError(fmt::format("invalid device number '{}': expected MAJ:MIN with "
                                       "major up to 4095 and minor up to 1048575",
                                       input));
   }
-  return value;
+  return *value;
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 #include "log/log.hpp"
 
 #include "text/escape.hpp"
+#include "text/number.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <cstdlib>
 #include <memory>
 
@@ -87,17 +87,10 @@ bool stderr_is_journal(const char* journal_stream) noexcept
   if (journal_stream == nullptr) {
     return false;
   }
-  const std::string_view text(journal_stream);
-  const auto colon = text.find(':');
-  unsigned long long dev = 0;
-  unsigned long long ino = 0;
-  if (colon == std::string_view::npos ||
-      std::from_chars(text.data(), text.data() + colon, dev).ec != std::errc() ||
-      std::from_chars(text.data() + colon + 1, text.data() + text.size(), ino).ec != std::errc()) {
-    return false;
-  }
+  const auto stream = text::parse_pair<unsigned long long>(journal_stream);
   struct stat st = {};
-  return ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+  return stream && ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == stream->first &&
+         st.st_ino == stream->second;
 }
 
 spdlog::logger& logger()

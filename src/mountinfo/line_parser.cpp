@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mountinfo/line_parser.hpp"
 
-#include <charconv>
+#include "text/number.hpp"
 
 namespace nsrun::mountinfo {
 namespace {
@@ -26,18 +26,6 @@ std::optional<std::string_view> next_field(std::string_view& rest)
     return std::nullopt;
   }
   return field;
-}
-
-template<typename Int>
-std::optional<Int> parse_number(std::string_view text)
-{
-  Int value{};
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
 }
 
 } // namespace
@@ -72,7 +60,7 @@ bool parse_optional_field(std::string_view field, Propagation& p)
     }
     return false;
   }
-  const auto value = parse_number<std::uint64_t>(field.substr(colon + 1));
+  const auto value = text::parse_number<std::uint64_t>(field.substr(colon + 1));
   if (!value) {
     return false;
   }
@@ -90,7 +78,7 @@ bool parse_optional_field(std::string_view field, Propagation& p)
 
 std::optional<std::uint64_t> line_mount_id(std::string_view line)
 {
-  return parse_number<std::uint64_t>(line.substr(0, line.find(' ')));
+  return text::parse_number<std::uint64_t>(line.substr(0, line.find(' ')));
 }
 
 std::optional<MountEntry> parse_line(std::string_view line)
@@ -107,21 +95,16 @@ std::optional<MountEntry> parse_line(std::string_view line)
   if (!id || !parent || !devno || !root || !target || !options) {
     return std::nullopt;
   }
-  const auto id_value = parse_number<std::uint64_t>(*id);
-  const auto parent_value = parse_number<std::uint64_t>(*parent);
-  const auto colon = devno->find(':');
-  if (!id_value || !parent_value || colon == std::string_view::npos) {
-    return std::nullopt;
-  }
-  const auto major = parse_number<unsigned>(devno->substr(0, colon));
-  const auto minor = parse_number<unsigned>(devno->substr(colon + 1));
-  if (!major || !minor) {
+  const auto id_value = text::parse_number<std::uint64_t>(*id);
+  const auto parent_value = text::parse_number<std::uint64_t>(*parent);
+  const auto dev = text::parse_pair<unsigned>(*devno);
+  if (!id_value || !parent_value || !dev) {
     return std::nullopt;
   }
   entry.id = *id_value;
   entry.parent_id = *parent_value;
-  entry.major = *major;
-  entry.minor = *minor;
+  entry.major = dev->first;
+  entry.minor = dev->second;
   entry.root = unescape(*root);
   entry.target = unescape(*target);
   entry.vfs_options = std::string(*options);

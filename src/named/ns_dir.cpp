@@ -8,6 +8,7 @@
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "text/escape.hpp"
+#include "text/number.hpp"
 
 #include <fmt/format.h>
 
@@ -22,7 +23,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <thread>
 
 namespace nsrun::named {
@@ -112,8 +112,7 @@ std::optional<pid_t> flock_holder(const struct stat& st)
     const auto before = line.substr(0, at);
     const auto space = before.rfind(' ');
     const auto word = before.substr(space == std::string_view::npos ? 0 : space + 1);
-    pid_t pid = 0;
-    if (std::from_chars(word.data(), word.data() + word.size(), pid).ec == std::errc() && pid > 0) {
+    if (const auto pid = text::parse_number<pid_t>(word); pid && *pid > 0) {
       return pid;
     }
   }

@@ -1,24 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "procfs/parse.hpp"
 
+#include "text/number.hpp"
+
 #include <algorithm>
-#include <charconv>
 #include <vector>
 
 namespace nsrun::procfs {
 namespace {
-
-template<typename Int>
-std::optional<Int> number(std::string_view text)
-{
-  Int value{};
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 std::vector<std::string_view> split(std::string_view text, char separator)
 {
@@ -92,7 +81,8 @@ std::optional<std::uint64_t> parse_ns_link(std::string_view link, std::string_vi
       link.substr(type.size(), 2) != ":[" || link.back() != ']') {
     return std::nullopt;
   }
-  return number<std::uint64_t>(link.substr(type.size() + 2, link.size() - type.size() - 3));
+  return text::parse_number<std::uint64_t>(
+      link.substr(type.size() + 2, link.size() - type.size() - 3));
 }
 
 std::optional<StatFields> parse_stat(std::string_view text)
@@ -117,10 +107,10 @@ std::optional<StatFields> parse_stat(std::string_view text)
     return std::nullopt;
   }
   fields.state = parts[0][0];
-  const auto ppid = number<pid_t>(parts[1]);
-  const auto flags = number<std::uint64_t>(parts[6]);
-  const auto threads = number<long>(parts[17]);
-  const auto start = number<std::uint64_t>(parts[19]);
+  const auto ppid = text::parse_number<pid_t>(parts[1]);
+  const auto flags = text::parse_number<std::uint64_t>(parts[6]);
+  const auto threads = text::parse_number<long>(parts[17]);
+  const auto start = text::parse_number<std::uint64_t>(parts[19]);
   if (!ppid || !threads || !start || !flags) {
     return std::nullopt;
   }
@@ -148,18 +138,15 @@ std::vector<MapEntry> parse_maps_by_device(std::string_view text)
       field = rest.substr(0, space);
       rest = rest.substr(space + 1);
     }
-    const auto colon = fields[3].find(':');
-    if (!complete || colon == std::string_view::npos) {
+    if (!complete) {
       continue;
     }
-    const auto inode = number<std::uint64_t>(fields[4]);
-    unsigned major = 0;
-    unsigned minor = 0;
-    const auto* dev = fields[3].data();
-    if (!inode || *inode == 0 || std::from_chars(dev, dev + colon, major, 16).ec != std::errc() ||
-        std::from_chars(dev + colon + 1, dev + fields[3].size(), minor, 16).ec != std::errc()) {
+    const auto inode = text::parse_number<std::uint64_t>(fields[4]);
+    const auto dev = text::parse_pair<unsigned>(fields[3], 16);
+    if (!inode || *inode == 0 || !dev) {
       continue;
     }
+    const auto [major, minor] = *dev;
     const bool seen = std::any_of(out.begin(), out.end(), [&](const MapEntry& m) {
       return m.major == major && m.minor == minor;
     });

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "procfs/proc_reader.hpp"
 
+#include "sys/io.hpp"
+#include "text/number.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,31 +11,19 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 
 namespace nsrun::procfs {
 namespace {
 
-std::optional<pid_t> numeric(const char* name)
-{
-  pid_t value = 0;
-  const std::string_view text(name);
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::vector<pid_t> numeric_entries(const std::string& dir)
+// The numeric names in a directory (pids, tids), ascending; closes d.
+std::vector<pid_t> numeric_entries(DIR* d)
 {
   std::vector<pid_t> out;
-  DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     return out;
   }
   while (const dirent* entry = ::readdir(d)) {
-    if (auto n = numeric(entry->d_name)) {
+    if (auto n = text::parse_number<pid_t>(entry->d_name)) {
       out.push_back(*n);
     }
   }
@@ -57,6 +48,17 @@ std::optional<std::string> link_text(const std::string& path, std::error_code& e
   return link_text(AT_FDCWD, path, ec);
 }
 
+// All of an open file; nullopt when it did not open or a read failed (the
+// process exited meanwhile).
+std::optional<std::string> contents(const sys::Fd& fd)
+{
+  std::string text;
+  if (!fd || !sys::read_all(fd.get(), text)) {
+    return std::nullopt;
+  }
+  return text;
+}
+
 bool visit_fds(int dir_fd, const std::function<void(int, std::string_view, int)>& visit,
                std::error_code& ec)
 {
@@ -68,7 +70,7 @@ bool visit_fds(int dir_fd, const std::function<void(int, std::string_view, int)>
   }
   char target[4096];
   while (const dirent* entry = ::readdir(d)) {
-    const auto fd = numeric(entry->d_name);
+    const auto fd = text::parse_number<pid_t>(entry->d_name);
     if (!fd) {
       continue;
     }
@@ -107,22 +109,14 @@ long PidDir::thread_count() const
 std::vector<pid_t> PidDir::thread_ids() const
 {
   const int dir = ::openat(m_dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  std::vector<pid_t> tids;
   if (dir < 0) {
-    return tids;
+    return {};
   }
   DIR* d = ::fdopendir(dir);
   if (d == nullptr) {
     ::close(dir);
-    return tids;
   }
-  while (const dirent* entry = ::readdir(d)) {
-    if (auto n = numeric(entry->d_name)) {
-      tids.push_back(*n);
-    }
-  }
-  ::closedir(d);
-  return tids;
+  return numeric_entries(d);
 }
 
 bool PidDir::for_each_fd(const std::function<void(int, std::string_view, int)>& visit,
@@ -138,25 +132,7 @@ bool PidDir::for_each_fd(const std::function<void(int, std::string_view, int)>& 
 
 std::optional<std::string> PidDir::read(const char* file) const
 {
-  const sys::Fd fd(::openat(m_dir.get(), file, O_RDONLY | O_CLOEXEC));
-  if (!fd) {
-    return std::nullopt;
-  }
-  std::string content;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return std::nullopt;
-    }
-    if (n == 0) {
-      return content;
-    }
-    content.append(buffer, static_cast<std::size_t>(n));
-  }
+  return contents(sys::Fd(::openat(m_dir.get(), file, O_RDONLY | O_CLOEXEC)));
 }
 
 std::optional<PidDir::Target> PidDir::target_of(const char* link) const
@@ -194,7 +170,7 @@ ProcReader::ProcReader(std::string proc_root) : m_root(std::move(proc_root))
 
 std::vector<pid_t> ProcReader::pids() const
 {
-  return numeric_entries(m_root);
+  return numeric_entries(::opendir(m_root.c_str()));
 }
 
 std::optional<std::uint64_t> ProcReader::mount_ns(std::string_view pid, std::error_code& ec) const
@@ -203,55 +179,9 @@ std::optional<std::uint64_t> ProcReader::mount_ns(std::string_view pid, std::err
   return text ? parse_ns_link(*text) : std::nullopt;
 }
 
-std::optional<std::uint64_t> ProcReader::thread_mount_ns(pid_t pid, pid_t tid,
-                                                         std::error_code& ec) const
-{
-  const auto text = link_text(
-      m_root + "/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/ns/mnt", ec);
-  return text ? parse_ns_link(*text) : std::nullopt;
-}
-
-long ProcReader::thread_count(pid_t pid) const
-{
-  struct stat st = {};
-  if (::stat((m_root + "/" + std::to_string(pid) + "/task").c_str(), &st) != 0) {
-    return 0;
-  }
-  return static_cast<long>(st.st_nlink) - 2;
-}
-
-std::vector<pid_t> ProcReader::thread_ids(pid_t pid) const
-{
-  return numeric_entries(m_root + "/" + std::to_string(pid) + "/task");
-}
-
 std::optional<std::string> ProcReader::read(pid_t pid, std::string_view file) const
 {
-  const sys::Fd fd = open(std::to_string(pid) + "/" + std::string(file));
-  if (!fd) {
-    return std::nullopt;
-  }
-  std::string content;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return std::nullopt;
-    }
-    if (n == 0) {
-      return content;
-    }
-    content.append(buffer, static_cast<std::size_t>(n));
-  }
-}
-
-std::optional<StatFields> ProcReader::stat(pid_t pid) const
-{
-  const auto text = read(pid, "stat");
-  return text ? parse_stat(*text) : std::nullopt;
+  return contents(open(std::to_string(pid) + "/" + std::string(file)));
 }
 
 bool ProcReader::chrooted(pid_t pid) const
@@ -259,19 +189,6 @@ bool ProcReader::chrooted(pid_t pid) const
   std::error_code ec;
   const auto root = link_text(m_root + "/" + std::to_string(pid) + "/root", ec);
   return root && *root != "/";
-}
-
-bool ProcReader::for_each_fd(pid_t pid,
-                             const std::function<void(int, std::string_view, int)>& visit,
-                             std::error_code& ec) const
-{
-  const std::string dir = m_root + "/" + std::to_string(pid) + "/fd";
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) {
-    ec.assign(errno, std::generic_category());
-    return false;
-  }
-  return visit_fds(dir_fd, visit, ec);
 }
 
 sys::Fd ProcReader::open(const std::string& relative) const

@@ -66,26 +66,13 @@ public:
   // nullopt when the process is gone (or proc_root unreadable).
   [[nodiscard]] std::optional<PidDir> pid_dir(pid_t pid) const;
 
-  // Inode of the mount namespace of a process ("self" for the caller) or of
-  // one of its threads, from the ns/mnt link text.
+  // Inode of the mount namespace of a process ("self" for the caller), from
+  // the ns/mnt link text.
   std::optional<std::uint64_t> mount_ns(std::string_view pid, std::error_code& ec) const;
-  std::optional<std::uint64_t> thread_mount_ns(pid_t pid, pid_t tid, std::error_code& ec) const;
 
-  // Number of threads, from the link count of /proc/PID/task (2 + threads):
-  // one stat instead of reading and parsing /proc/PID/stat.
-  [[nodiscard]] long thread_count(pid_t pid) const;
-  [[nodiscard]] std::vector<pid_t> thread_ids(pid_t pid) const;
-
-  [[nodiscard]] std::optional<StatFields> stat(pid_t pid) const;
   [[nodiscard]] std::optional<std::string> read(pid_t pid, std::string_view file) const;
   // Whether the process's root is not the namespace's root (chroot).
   [[nodiscard]] bool chrooted(pid_t pid) const;
-
-  // Calls visit(fd, link_text, dir_fd) for each open fd; dir_fd is an fd on
-  // /proc/PID/fd for fstatat. Returns false when the directory could not be
-  // read (errno in ec).
-  bool for_each_fd(pid_t pid, const std::function<void(int, std::string_view, int)>& visit,
-                   std::error_code& ec) const;
 
   // Opens a path under proc_root read-only, close-on-exec.
   [[nodiscard]] sys::Fd open(const std::string& relative) const;

@@ -6,6 +6,7 @@
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
 #include "text/escape.hpp"
+#include "text/number.hpp"
 
 #include <fmt/format.h>
 #include <libmount/libmount.h>
@@ -16,7 +17,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -53,16 +53,11 @@ std::optional<dev_t> disk_of(dev_t partition)
   if (::access((base + "/partition").c_str(), F_OK) != 0) {
     return std::nullopt;
   }
-  auto text = read_small(base + "/../dev");
-  unsigned maj = 0;
-  unsigned min = 0;
-  const auto colon = text.find(':');
-  if (colon == std::string::npos ||
-      std::from_chars(text.data(), text.data() + colon, maj).ec != std::errc() ||
-      std::from_chars(text.data() + colon + 1, text.data() + text.size(), min).ec != std::errc()) {
+  const auto dev = text::parse_pair<unsigned>(read_small(base + "/../dev"));
+  if (!dev) {
     return std::nullopt;
   }
-  return makedev(maj, min);
+  return makedev(dev->first, dev->second);
 }
 
 // The devices that hold / for the caller and for the host (and their whole

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+// ProcReader on a fake /proc tree (its proc_root seam): what it reads, and
+// that a process missing from the tree is an answer, not an exception.
+
+#include "procfs/proc_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+namespace nsrun::procfs {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FakeProc : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    std::string pattern = (fs::temp_directory_path() / "nsrun-fake-proc-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    m_root = pattern;
+    for (const char* dir : {"1/ns", "42/ns", "42/task/42", "42/task/43", "acpi", "self"}) {
+      fs::create_directories(m_root / dir);
+    }
+    fs::create_symlink("mnt:[4026531841]", m_root / "1/ns/mnt");
+    fs::create_symlink("/", m_root / "1/root");
+    fs::create_symlink("mnt:[4026532200]", m_root / "42/ns/mnt");
+    fs::create_symlink("/srv/jail", m_root / "42/root");
+    std::ofstream(m_root / "42/mountinfo") << "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n";
+  }
+  void TearDown() override { fs::remove_all(m_root); }
+
+  fs::path m_root;
+};
+
+TEST_F(FakeProc, ReadsPidsFilesLinksAndThreads)
+{
+  const ProcReader proc(m_root.string());
+  EXPECT_EQ(proc.pids(), (std::vector<pid_t>{1, 42})) << "only numeric entries, ascending";
+  EXPECT_EQ(proc.read(42, "mountinfo"), "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n");
+  std::error_code ec;
+  EXPECT_EQ(proc.mount_ns("42", ec), 4026532200U);
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(proc.chrooted(42));
+  EXPECT_FALSE(proc.chrooted(1));
+  const auto dir = proc.pid_dir(42);
+  ASSERT_TRUE(dir);
+  EXPECT_EQ(dir->thread_ids(), (std::vector<pid_t>{42, 43}));
+  EXPECT_EQ(dir->mount_ns(ec), 4026532200U);
+  EXPECT_TRUE(dir->chrooted());
+}
+
+TEST_F(FakeProc, AGoneProcessIsAnAnswer)
+{
+  const ProcReader proc(m_root.string());
+  EXPECT_FALSE(proc.pid_dir(7));
+  EXPECT_FALSE(proc.read(7, "mountinfo"));
+  EXPECT_FALSE(proc.read(1, "mountinfo")) << "a file the process does not have";
+  std::error_code ec;
+  EXPECT_FALSE(proc.mount_ns("7", ec));
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+  EXPECT_FALSE(proc.chrooted(7)) << "unknown is not a chroot";
+  EXPECT_TRUE(ProcReader((m_root / "missing").string()).pids().empty());
+}
+
+} // namespace
+} // namespace nsrun::procfs
