@@ -29,7 +29,8 @@ namespace {
 
 constexpr const char* kHelp = R"(Usage: nsrun [OPTIONS] [--] COMMAND [ARGS...]
        nsrun enter|release|list ...
-       nsrun holders|leaks|tree|check ...
+       nsrun holders|leaks|tree|check|metrics|watch ...
+       nsrun help [SUBCOMMAND]
 
 Run COMMAND (typically a daemon) in its own mount namespace, so that the
 mounts it makes never reach the host's namespace and no unrelated process
@@ -95,6 +96,14 @@ Subcommands (the first argument; after -- it is always a COMMAND):
   check (--pid PID | --pidfile FILE | --name NAME [--ns-dir DIR]) [--json]
                           is this daemon isolated? Exit status: 0 isolated,
                           1 not isolated, 2 error.
+  metrics [--textfile DIR] [--under PATH]
+                          the host in Prometheus's text format (for
+                          node_exporter's textfile collector). Exit status:
+                          0 written, 2 error.
+  watch [--under PATH] [--json]
+                          report copies, leaks and isolation changes as they
+                          happen, until SIGINT or SIGTERM.
+  help [SUBCOMMAND]       show this help, or SUBCOMMAND's
   See 'nsrun SUBCOMMAND --help' for each.
 
 Exit status:

@@ -6,6 +6,7 @@
 #include "cli/inspect_commands.hpp"
 #include "launcher/launch_args.hpp"
 #include "launcher/launch_main.hpp"
+#include "launcher/subcommands.hpp"
 #include "report/table.hpp"
 
 #include <gtest/gtest.h>
@@ -163,6 +164,20 @@ TEST(Help, LauncherHelpsListOptionsTheParserTakes)
   }
   EXPECT_FALSE(parses({"nsrun", "--json", "true"}, false));
   EXPECT_FALSE(parses({"enter", "--force", "x"}, true));
+}
+
+// nsrun --help is where operators find the subcommands: each one the
+// launcher dispatches is listed there, in the synopsis and with its line.
+TEST(Help, TheLauncherHelpListsEverySubcommand)
+{
+  const std::string help = launcher_help("");
+  const std::string synopsis = help.substr(0, help.find("\n\n"));
+  for (const auto name : launcher::all_subcommands()) {
+    EXPECT_NE(synopsis.find(std::string(name)), std::string::npos)
+        << name << " not in the synopsis";
+    EXPECT_NE(help.find("\n  " + std::string(name) + " "), std::string::npos)
+        << name << " has no line under Subcommands";
+  }
 }
 
 TEST(Help, EveryTextIsTheOneCheckedIn)
