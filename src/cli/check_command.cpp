@@ -180,7 +180,7 @@ int run_check(const CheckOptions& options, const std::string& default_ns_dir)
   if (subject.pid) {
     refuse_kernel_thread(*subject.pid);
   }
-  const auto snap = scan_host(Scan::Mounts);
+  const auto snap = scan_host(Scan::Everything);
   if (subject.pid) {
     subject.words = report::short_process(snap, *subject.pid);
   }

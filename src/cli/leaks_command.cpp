@@ -78,7 +78,7 @@ int run_leaks(const LeaksOptions& options, const std::string& /*default_ns_dir*/
       under->pop_back();
     }
   }
-  const auto snap = scan_host(Scan::WithUnmountedFiles);
+  const auto snap = scan_host(Scan::Leaks);
   auto leaks = diagnose::find_leaks(snap, under);
   for (auto& group : leaks) {
     // Only files hold it: name the device, which no mount table does now.

@@ -102,7 +102,7 @@ int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir
     under = options.under;
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto snap = scan_host(Scan::WithUnmountedFiles);
+  const auto snap = scan_host(Scan::Leaks);
   const auto leaks = diagnose::find_leaks(snap, under);
   const auto named = named_entries(ns_dir_or(options.common.ns_dir, default_ns_dir), snap);
   report::MetricsInput input;

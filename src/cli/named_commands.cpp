@@ -246,7 +246,7 @@ std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
 int run_list(const ListOptions& options, const std::string& default_ns_dir)
 {
   const std::string dir_path = ns_dir_or(options.common.ns_dir, default_ns_dir);
-  const auto snap = scan_host(Scan::Mounts);
+  const auto snap = scan_host(Scan::Relations);
   const auto entries = named_entries(dir_path, snap);
   if (options.table.json) {
     fmt::print("{}", report::dump(report::named_json(snap, dir_path, entries)));

@@ -12,8 +12,11 @@ snapshot::Snapshot scan_host(Scan scan)
 {
   const auto start = std::chrono::steady_clock::now();
   snapshot::BuildOptions build;
-  if (scan == Scan::WithUnmountedFiles) {
+  if (scan == Scan::Leaks) {
     build.files = snapshot::BuildOptions::Files::Unmounted;
+  }
+  if (scan != Scan::Everything) {
+    build.detail = snapshot::MountDetail::External;
   }
   auto snap = snapshot::build_snapshot(build);
   snapshot::add_process_details(snap);

@@ -9,11 +9,15 @@
 
 namespace nsrun::cli {
 
-enum class Scan { Mounts, WithUnmountedFiles };
+enum class Scan {
+  Everything, // every field of every mount (check, watch)
+  Relations,  // every mount, strings only where it could be external (tree, list)
+  Leaks,      // Relations, and the files that keep an unmounted filesystem alive
+};
 
-// The one snapshot tree, leaks, check and list look at: every process,
-// every namespace's whole table, process details; with WithUnmountedFiles
-// also the files that keep an unmounted filesystem alive (leaks).
+// The one snapshot tree, leaks, check, list, metrics and watch look at: every
+// process, every namespace's table (the host's and the caller's whole),
+// process details.
 [[nodiscard]] snapshot::Snapshot scan_host(Scan scan);
 
 // The entries of the namespace directory (none when it does not exist),

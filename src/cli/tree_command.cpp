@@ -57,7 +57,7 @@ void add_tree_command(CLI::App& app, TreeOptions& options)
 int run_tree(const TreeOptions& options, const std::string& default_ns_dir)
 {
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
-  const auto snap = scan_host(Scan::Mounts);
+  const auto snap = scan_host(Scan::Relations);
   const auto tree = diagnose::build_tree(snap, ns_dir);
   if (options.json) {
     fmt::print("{}", report::dump(report::tree_json(snap, tree)));

@@ -112,7 +112,7 @@ int run_watch(const WatchOptions& options, const std::string& default_ns_dir)
   watch::Options watching;
   watching.mode = mode_from_environment();
   watching.look = [&] {
-    const auto snap = scan_host(Scan::Mounts);
+    const auto snap = scan_host(Scan::Everything);
     const auto leaks = diagnose::find_leaks(snap, std::nullopt);
     const auto named = named_entries(ns_dir, snap);
     watch::Look look;

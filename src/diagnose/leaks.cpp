@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "diagnose/leaks.hpp"
 
+#include "mountinfo/filesystems.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -32,30 +34,49 @@ std::string storage_key(const MountEntry& m)
 
 bool is_external(const MountEntry& mount)
 {
-  if (mount.fstype == "nsfs") {
+  if (mount.fstype == "nsfs" || mountinfo::is_virtual_filesystem(mount.fstype)) {
     return false;
   }
   return mount.major != 0 || is_network(mount.fstype) ||
          (mount.source.rfind("/dev/", 0) == 0 && mount.fstype != "devtmpfs");
 }
 
-bool is_leaked(const snapshot::Snapshot& snapshot, const snapshot::Namespace& ns,
-               const MountEntry& mount, const MasterMap& masters)
+LeakCheck::LeakCheck(const snapshot::Snapshot& snapshot)
+    : m_snapshot(snapshot),
+      m_masters(master_of_groups(snapshot))
 {
-  if (ns.id == snapshot.host_ns || !is_external(mount)) {
-    return false;
-  }
   const snapshot::Namespace* host = snapshot.find(snapshot.host_ns);
   if (host == nullptr || !host->mounts_known) {
-    return false; // nothing to compare with
+    return; // nothing to compare with
   }
-  const std::string key = storage_key(mount);
+  m_host = host;
   for (const auto& h : host->mounts) {
-    if (storage_key(h) == key) {
-      return false; // the host still has it mounted
-    }
+    m_host_storage.insert(storage_key(h));
+    m_host_top[h.target] = &h; // later entries are stacked on earlier ones
   }
-  return !follows_host_at(snapshot, ns, mount, masters);
+}
+
+bool LeakCheck::host_has(const std::string& key) const
+{
+  return m_host_storage.count(key) != 0;
+}
+
+bool LeakCheck::is_leaked(const snapshot::Namespace& ns, const MountEntry& mount) const
+{
+  if (m_host == nullptr || ns.id == m_snapshot.host_ns || !is_external(mount) ||
+      host_has(storage_key(mount))) {
+    return false;
+  }
+  // Does the host's unmount at this place reach it? Only if its parent
+  // receives from the host's top mount at the parent's path.
+  const MountEntry* parent = find_mount(ns, mount.parent_id);
+  if (parent == nullptr) {
+    return true;
+  }
+  const auto host_parent = m_host_top.find(parent->target);
+  return host_parent == m_host_top.end() ||
+         !receives_from(parent->propagation, host_parent->second->propagation.peer_group,
+                        m_masters);
 }
 
 bool path_is_under(const std::string& path, const std::string& dir)
@@ -70,14 +91,14 @@ bool path_is_under(const std::string& path, const std::string& dir)
 std::vector<LeakGroup> find_leaks(const snapshot::Snapshot& snapshot,
                                   const std::optional<std::string>& under)
 {
-  const auto masters = master_of_groups(snapshot);
+  const LeakCheck check(snapshot);
   std::map<std::string, LeakGroup> groups;
   for (const auto& [id, ns] : snapshot.namespaces) {
     for (const auto& m : ns.mounts) {
       if (under && !path_is_under(m.target, *under)) {
         continue;
       }
-      if (!is_leaked(snapshot, ns, m, masters)) {
+      if (!check.is_leaked(ns, m)) {
         continue;
       }
       auto& group = groups[storage_key(m)];
@@ -87,13 +108,9 @@ std::vector<LeakGroup> find_leaks(const snapshot::Snapshot& snapshot,
       group.copies.push_back({id, m});
     }
   }
-  const snapshot::Namespace* host = snapshot.find(snapshot.host_ns);
   for (const auto& h : snapshot.file_holds) {
     const std::string key = fmt::format("{}:{}", h.major, h.minor);
-    const bool host_has_it =
-        host != nullptr && std::any_of(host->mounts.begin(), host->mounts.end(),
-                                       [&](const MountEntry& m) { return storage_key(m) == key; });
-    if (h.major == 0 || host_has_it || (under && !path_is_under(h.path, *under))) {
+    if (h.major == 0 || check.host_has(key) || (under && !path_is_under(h.path, *under))) {
       continue;
     }
     auto& group = groups[key];

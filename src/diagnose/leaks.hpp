@@ -6,6 +6,8 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace nsrun::diagnose {
@@ -15,13 +17,32 @@ namespace nsrun::diagnose {
 // overlay...). Only those can be "leaked" in the sense of the EBUSY bug.
 [[nodiscard]] bool is_external(const mountinfo::MountEntry& mount);
 
-// A mount in a namespace other than the host's that keeps storage busy after
-// the host let go of it: its device (or network source) is not mounted in
-// the host namespace any more, and the namespace does not follow the host's
+// Decides, for many mounts of one snapshot, whether each is a leak: a mount
+// in a namespace other than the host's that keeps storage busy after the
+// host let go of it. Its device (or network source) is not mounted in the
+// host namespace any more, and the namespace does not follow the host's
 // mount events at that place (a private copy). A daemon run with -p private
-// that mounts its own devices looks the same; slave namespaces do not.
-[[nodiscard]] bool is_leaked(const snapshot::Snapshot& snapshot, const snapshot::Namespace& ns,
-                             const mountinfo::MountEntry& mount, const MasterMap& masters);
+// that mounts its own devices looks the same; slave namespaces do not. What
+// every decision compares with (the host's storage and mount points, the
+// peer groups' masters) is worked out once, here.
+class LeakCheck
+{
+public:
+  explicit LeakCheck(const snapshot::Snapshot& snapshot);
+
+  [[nodiscard]] bool is_leaked(const snapshot::Namespace& ns,
+                               const mountinfo::MountEntry& mount) const;
+  // Whether the host has this storage ("7:3", a network source) mounted.
+  [[nodiscard]] bool host_has(const std::string& storage_key) const;
+  [[nodiscard]] const MasterMap& masters() const { return m_masters; }
+
+private:
+  const snapshot::Snapshot& m_snapshot;
+  const snapshot::Namespace* m_host = nullptr; // null when its table is unknown
+  MasterMap m_masters;
+  std::unordered_set<std::string> m_host_storage;
+  std::unordered_map<std::string, const mountinfo::MountEntry*> m_host_top; // by path
+};
 
 struct LeakedCopy
 {

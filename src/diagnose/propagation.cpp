@@ -72,19 +72,6 @@ const MountEntry* root_mount(const Namespace& ns)
   return nullptr;
 }
 
-bool follows_host_at(const Snapshot& snapshot, const Namespace& ns, const MountEntry& mount,
-                     const MasterMap& masters)
-{
-  const Namespace* host = snapshot.find(snapshot.host_ns);
-  const MountEntry* parent = find_mount(ns, mount.parent_id);
-  if (host == nullptr || parent == nullptr) {
-    return false;
-  }
-  const MountEntry* host_parent = top_mount_at(*host, parent->target);
-  return host_parent != nullptr &&
-         receives_from(parent->propagation, host_parent->propagation.peer_group, masters);
-}
-
 HostRelation host_relation(const Snapshot& snapshot, const Namespace& ns, const MasterMap& masters)
 {
   if (ns.id == snapshot.host_ns) {

@@ -26,12 +26,6 @@ using MasterMap = std::map<std::uint64_t, std::uint64_t>;
 // The namespace's root mount: the one whose parent is not in the table.
 [[nodiscard]] const mountinfo::MountEntry* root_mount(const snapshot::Namespace& ns);
 
-// Whether the host's mount events at the place where `mount` sits reach it:
-// its parent receives from the host's top mount at the parent's path.
-[[nodiscard]] bool follows_host_at(const snapshot::Snapshot& snapshot,
-                                   const snapshot::Namespace& ns,
-                                   const mountinfo::MountEntry& mount, const MasterMap& masters);
-
 enum class HostRelation {
   Host,    // it is the host's namespace
   Shared,  // some mount shares a peer group with the host: events go both ways

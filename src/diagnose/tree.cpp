@@ -51,7 +51,8 @@ std::string relation_word(HostRelation relation)
 
 Tree build_tree(const Snapshot& snapshot, const std::string& ns_dir)
 {
-  const auto masters = master_of_groups(snapshot);
+  const LeakCheck leaks(snapshot);
+  const auto& masters = leaks.masters();
   Tree tree;
   tree.root = snapshot.host_ns;
   for (const auto& [id, ns] : snapshot.namespaces) {
@@ -68,7 +69,7 @@ Tree build_tree(const Snapshot& snapshot, const std::string& ns_dir)
     node.is_host = id == snapshot.host_ns;
     node.is_caller = id == snapshot.caller_ns;
     for (const auto& m : ns.mounts) {
-      if (is_leaked(snapshot, ns, m, masters)) {
+      if (leaks.is_leaked(ns, m)) {
         ++node.leaked;
         if (std::find(node.leaked_sources.begin(), node.leaked_sources.end(), m.source) ==
             node.leaked_sources.end()) {

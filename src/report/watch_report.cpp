@@ -42,7 +42,7 @@ std::string holders_target(const watch::LeakItem& leak)
 
 std::string event_text(const watch::Event& e, const std::string& time)
 {
-  const std::string head = time + " " + watch::kind_word(e.kind) + " ";
+  std::string head = time + " " + watch::kind_word(e.kind) + " ";
   switch (e.kind) {
   case watch::Event::Kind::Copied:
     return head + fmt::format("{} made by {}: {} mount{} below the watched path",

@@ -251,6 +251,7 @@ private:
     std::uint64_t kernel_id = 0;
     bool known = false;
     bool complete = false;
+    bool strings_complete = true;
   };
 
   void read_all_mount_tables()
@@ -281,11 +282,16 @@ private:
       if (auto kernel_id = mountinfo::namespace_kernel_id(fd.get())) {
         table.kernel_id = *kernel_id;
         if (m_options.mounts == MountSource::Best) {
-          if (auto mounts = snapshot::list_namespace_mounts(*kernel_id, query)) {
+          const bool cheap = query == nullptr && m_options.detail == MountDetail::External &&
+                             id != m_snapshot.caller_ns && id != m_snapshot.host_ns;
+          auto mounts = cheap ? snapshot::list_namespace_mounts_external(*kernel_id)
+                              : snapshot::list_namespace_mounts(*kernel_id, query);
+          if (mounts) {
             table.mounts = std::move(*mounts);
             table.via = "listmount";
             table.known = true;
             table.complete = query == nullptr;
+            table.strings_complete = !cheap;
             return table;
           }
         }
@@ -335,6 +341,7 @@ private:
     n.mounts = std::move(table.mounts);
     n.mounts_known = table.known;
     n.mounts_complete = table.complete;
+    n.mount_strings_complete = table.known && table.strings_complete;
     n.mounts_read_via = std::move(table.via);
     for (const auto& m : n.mounts) {
       if (m.fstype != "nsfs") {

@@ -17,10 +17,19 @@ enum class MountSource {
   Mountinfo, // mountinfo text only (for comparison and older kernels)
 };
 
+// How much of each mount of namespaces other than the host's and the
+// caller's (always read whole) to read.
+enum class MountDetail {
+  Full,     // every field (check, watch)
+  External, // every mount, with strings only where it could be external
+            // storage (list_namespace_mounts_external): tree, leaks, metrics
+};
+
 struct BuildOptions
 {
   std::string proc_root = "/proc";
   MountSource mounts = MountSource::Best;
+  MountDetail detail = MountDetail::Full;
   // Record which processes have this block device open.
   std::optional<dev_t> opened_device;
   // Which files processes keep in use (open fds, working directory, root,

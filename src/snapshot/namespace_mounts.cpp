@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "snapshot/namespace_mounts.hpp"
 
+#include "mountinfo/filesystems.hpp"
 #include "mountinfo/kernel_api.hpp"
 #include "mountinfo/statmount.hpp"
 #include "sys/child.hpp"
@@ -124,6 +125,42 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
   for (const auto id : *ids) {
     if (auto it = selected.find(id); it != selected.end()) {
       mounts.push_back(std::move(it->second));
+    }
+  }
+  return mounts;
+}
+
+std::optional<std::vector<mountinfo::MountEntry>>
+list_namespace_mounts_external(std::uint64_t kernel_id)
+{
+  auto ids = mountinfo::list_mount_ids(kernel_id);
+  if (!ids) {
+    return std::nullopt;
+  }
+  const std::uint64_t cheap =
+      api::kStatmountSbBasic | api::kStatmountMntBasic | api::kStatmountPropagateFrom;
+  mountinfo::StatmountBuffer buffer;
+  std::vector<mountinfo::MountEntry> mounts;
+  std::vector<std::uint64_t> unique_ids; // statmount's ids, beside mountinfo's in MountEntry
+  mounts.reserve(ids->size());
+  unique_ids.reserve(ids->size());
+  std::set<std::uint64_t> detailed;
+  for (const auto id : *ids) {
+    // A mount unmounted since listmount is simply gone (ENOENT).
+    if (!buffer.fill(id, kernel_id, cheap)) {
+      continue;
+    }
+    mounts.push_back(buffer.entry());
+    unique_ids.push_back(id);
+    if (!mountinfo::is_virtual_filesystem_magic(buffer.sb_magic())) {
+      detailed.insert(id);
+      detailed.insert(buffer.parent_unique_id());
+    }
+  }
+  const std::uint64_t mask = mountinfo::statmount_mask::everything();
+  for (std::size_t i = 0; i < mounts.size(); ++i) {
+    if (detailed.count(unique_ids[i]) != 0 && buffer.fill(unique_ids[i], kernel_id, mask)) {
+      mounts[i] = buffer.entry();
     }
   }
   return mounts;

@@ -93,7 +93,11 @@ struct Namespace
   std::vector<FdPin> fd_pins;
   bool mounts_known = false;
   bool mounts_complete = false; // false: only what a query selected
-  std::string mounts_read_via;  // "listmount", "mountinfo of pid N", ...
+  // false: paths, source, type and options only of mounts that could be
+  // external storage and of their parents (MountDetail::External); the
+  // others have ids, device and propagation
+  bool mount_strings_complete = false;
+  std::string mounts_read_via; // "listmount", "mountinfo of pid N", ...
   std::vector<mountinfo::MountEntry> mounts;
 };
 

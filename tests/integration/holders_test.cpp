@@ -2,6 +2,8 @@
 // `nsrun holders` against real holders: every kind of thing that keeps a
 // mount alive in another namespace, each built inside a fake host.
 
+#include "diagnose/leaks.hpp"
+#include "diagnose/tree.hpp"
 #include "snapshot/builder.hpp"
 #include "snapshot/mount_table.hpp"
 #include "support/host.hpp"
@@ -488,6 +490,74 @@ TEST(Holders, WithoutRootANegativeAnswerIsCannotTell)
   // Its own namespace's / is in plain sight: held, whoever asks.
   const auto seen = run({nsrun_binary(), "holders", "/"}, {.before_exec = as_nobody});
   EXPECT_EQ(seen.exit_code(), 0) << seen.describe();
+}
+
+// tree, leaks and metrics read other namespaces cheaply (strings only where
+// a mount could be external storage); their answers must be exactly those
+// of reading every field: a leaked copy, a slave and a private namespace,
+// a namespace pinned only by a bind mount of its file.
+TEST(Snapshot, CheapReadsGiveTheAnswersOfFullReads)
+{
+  const auto host = in_fake_host(
+      [] {
+        Leak leak;
+        auto copy = spawn({"unshare", "-m", "--propagation", "private", "sleep", "1000"});
+        auto follower = spawn({"unshare", "-m", "--propagation", "slave", "sleep", "1000"});
+        wait_for_namespace_change(copy.pid());
+        wait_for_namespace_change(follower.pid());
+        const auto pinned = run(
+            {nsrun_binary(), "--name", "pinned", "--ns-dir", scratch_dir() + "/ns", "--", "true"});
+        require(pinned.exit_code() == 0, "pinned namespace: " + pinned.describe());
+        leak.unmount_in_host();
+
+        auto scan = [](snapshot::MountDetail detail) {
+          auto snap = snapshot::build_snapshot({.detail = detail});
+          snapshot::add_process_details(snap);
+          return snap;
+        };
+        const auto full = scan(snapshot::MountDetail::Full);
+        const auto cheap = scan(snapshot::MountDetail::External);
+        require(full.namespaces.size() == cheap.namespaces.size() && full.namespaces.size() >= 4,
+                "different namespaces");
+
+        auto leaks_of = [](const snapshot::Snapshot& snap) {
+          std::set<std::string> out;
+          for (const auto& group : diagnose::find_leaks(snap, std::nullopt)) {
+            for (const auto& c : group.copies) {
+              out.insert(group.key + " " + group.source + " " + group.fstype + " " +
+                         std::to_string(c.ns) + " " + c.mount.target);
+            }
+          }
+          return out;
+        };
+        const auto full_leaks = leaks_of(full);
+        require(full_leaks.size() == 1, std::to_string(full_leaks.size()) + " leaks");
+        require(leaks_of(cheap) == full_leaks, "leaks differ: " + *leaks_of(cheap).begin());
+
+        const auto full_tree = diagnose::build_tree(full, scratch_dir() + "/ns");
+        const auto cheap_tree = diagnose::build_tree(cheap, scratch_dir() + "/ns");
+        int skipped_strings = 0;
+        for (const auto& [id, node] : full_tree.nodes) {
+          const auto it = cheap_tree.nodes.find(id);
+          require(it != cheap_tree.nodes.end(), "node missing");
+          const auto& other = it->second;
+          require(node.relation == other.relation && node.mounts == other.mounts &&
+                      node.leaked == other.leaked && node.leaked_sources == other.leaked_sources &&
+                      node.nsfs_pins == other.nsfs_pins && node.parent == other.parent &&
+                      node.name == other.name,
+                  "tree differs at mnt:[" + std::to_string(id) + "]");
+          const auto& ns = cheap.namespaces.at(id);
+          if (ns.mounts_read_via == "listmount" && !ns.mount_strings_complete) {
+            ++skipped_strings;
+          }
+        }
+        // Where the kernel has listmount, the cheap path was really taken.
+        const bool listmount = cheap.namespaces.at(cheap.host_ns).mounts_read_via == "listmount";
+        require(!listmount || skipped_strings >= 3,
+                "cheap reads in " + std::to_string(skipped_strings) + " namespaces");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
 }
 
 TEST(Snapshot, ListmountAndMountinfoReadTheSameTables)
