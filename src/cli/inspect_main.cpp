@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -103,6 +105,10 @@ int finish(int status)
   if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
     log::error("cannot write the output: {}", std::strerror(errno != 0 ? errno : EIO));
     return kExitTrouble;
+  }
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+    log::debug("peak RSS {:.1f} MiB", static_cast<double>(usage.ru_maxrss) / 1024);
   }
   return status;
 }

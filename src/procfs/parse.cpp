@@ -146,7 +146,8 @@ std::vector<MapEntry> parse_maps_by_device(std::string_view text)
     if (!inode || *inode == 0 || !dev) {
       continue;
     }
-    const auto [major, minor] = *dev;
+    const unsigned major = dev->first;
+    const unsigned minor = dev->second;
     const bool seen = std::any_of(out.begin(), out.end(), [&](const MapEntry& m) {
       return m.major == major && m.minor == minor;
     });

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,7 +84,89 @@ bool visit_fds(int dir_fd, const std::function<void(int, std::string_view, int)>
   return true;
 }
 
+// PROCMAP_QUERY, from Linux 6.11's <linux/fs.h> (Debian 12's headers
+// predate it).
+struct ProcmapQuery
+{
+  std::uint64_t size = sizeof(ProcmapQuery);
+  std::uint64_t query_flags = 0;
+  std::uint64_t query_addr = 0;
+  std::uint64_t vma_start = 0;
+  std::uint64_t vma_end = 0;
+  std::uint64_t vma_flags = 0;
+  std::uint64_t vma_page_size = 0;
+  std::uint64_t vma_offset = 0;
+  std::uint64_t inode = 0;
+  std::uint32_t dev_major = 0;
+  std::uint32_t dev_minor = 0;
+  std::uint32_t vma_name_size = 0;
+  std::uint32_t build_id_size = 0;
+  std::uint64_t vma_name_addr = 0;
+  std::uint64_t build_id_addr = 0;
+};
+static_assert(sizeof(ProcmapQuery) == 104);
+constexpr unsigned long kProcmapQuery = _IOWR('f', 17, ProcmapQuery);
+constexpr std::uint64_t kCoveringOrNextVma = 0x10;
+constexpr std::uint64_t kFileBackedVma = 0x20;
+
+// The path of the mapping at addr, as maps shows it.
+std::string mapping_path(int maps_fd, std::uint64_t addr)
+{
+  char name[4096];
+  ProcmapQuery q;
+  q.query_flags = kFileBackedVma;
+  q.query_addr = addr;
+  q.vma_name_addr = reinterpret_cast<std::uintptr_t>(name);
+  q.vma_name_size = sizeof name;
+  if (::ioctl(maps_fd, kProcmapQuery, &q) != 0 || q.vma_name_size == 0) {
+    return {};
+  }
+  return {name, q.vma_name_size - 1}; // the size counts the NUL
+}
+
 } // namespace
+
+std::optional<std::vector<MapEntry>>
+PidDir::mapped_files(const std::function<bool(unsigned major, unsigned minor)>& wanted) const
+{
+  const sys::Fd maps(::openat(m_dir.get(), "maps", O_RDONLY | O_CLOEXEC));
+  if (!maps) {
+    return std::nullopt;
+  }
+  std::vector<MapEntry> out;
+  auto seen = [&](unsigned major, unsigned minor) {
+    return std::any_of(out.begin(), out.end(),
+                       [&](const MapEntry& m) { return m.major == major && m.minor == minor; });
+  };
+  ProcmapQuery q;
+  q.query_flags = kCoveringOrNextVma | kFileBackedVma;
+  while (::ioctl(maps.get(), kProcmapQuery, &q) == 0) {
+    if (wanted(q.dev_major, q.dev_minor) && !seen(q.dev_major, q.dev_minor)) {
+      out.push_back({q.dev_major, q.dev_minor, q.inode, mapping_path(maps.get(), q.vma_start)});
+    }
+    const std::uint64_t next = q.vma_end;
+    q = ProcmapQuery{};
+    q.query_flags = kCoveringOrNextVma | kFileBackedVma;
+    q.query_addr = next;
+  }
+  if (errno == ENOENT) {
+    return out; // no mapping above the last one
+  }
+  if (errno != ENOTTY) {
+    return std::nullopt;
+  }
+  // No PROCMAP_QUERY: the text, from the same file (nothing read from it yet).
+  std::string text;
+  if (!sys::read_all(maps.get(), text)) {
+    return std::nullopt;
+  }
+  for (auto& m : parse_maps_by_device(text)) {
+    if (wanted(m.major, m.minor)) {
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
 
 std::optional<std::uint64_t> PidDir::mount_ns(std::error_code& ec) const
 {

@@ -43,6 +43,13 @@ public:
     std::uint64_t mnt_id = 0;
   };
   [[nodiscard]] std::optional<Target> target_of(const char* link) const;
+  // The files it maps in memory, one per device, of the devices `wanted`
+  // accepts; nullopt when its mappings cannot be read (gone, not allowed).
+  // PROCMAP_QUERY (Linux 6.11) asks the kernel for device numbers mapping by
+  // mapping, with no text and no path but for the few wanted; /proc/PID/maps
+  // text where the kernel has no such ioctl.
+  [[nodiscard]] std::optional<std::vector<MapEntry>>
+  mapped_files(const std::function<bool(unsigned major, unsigned minor)>& wanted) const;
   [[nodiscard]] int fd() const { return m_dir.get(); }
 
 private:

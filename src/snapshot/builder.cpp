@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -23,6 +24,13 @@
 
 namespace nsrun::snapshot {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::duration d)
+{
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 // Runs work(i) for i in [0, count) on up to one thread per CPU. Only worth
 // it for enough items: a thread costs tens of microseconds to start.
@@ -74,14 +82,25 @@ public:
     } else {
       m_snapshot.host_ns = m_snapshot.caller_ns;
     }
+    const auto start = Clock::now();
     const auto pids = m_proc.pids();
     std::vector<ProcessScan> scans(pids.size());
     parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
     for (auto& scan : scans) {
       add(std::move(scan));
     }
+    const auto processes_done = Clock::now();
+    log::debug("phase processes: {} in {:.1f} ms ({:.1f} us each)", pids.size(),
+               ms(processes_done - start),
+               pids.empty() ? 0.0 : ms(processes_done - start) * 1000 / double(pids.size()));
     if (m_options.read_mounts) {
       read_all_mount_tables();
+      std::size_t mounts = 0;
+      for (const auto& [id, n] : m_snapshot.namespaces) {
+        mounts += n.mounts.size();
+      }
+      log::debug("phase tables: {} namespaces, {} mounts in {:.1f} ms",
+                 m_snapshot.namespaces.size(), mounts, ms(Clock::now() - processes_done));
     }
     if (m_options.files == BuildOptions::Files::Unmounted) {
       keep_holds_of_unmounted_filesystems();
@@ -185,13 +204,10 @@ private:
                               n > 0 ? std::string(path, static_cast<std::size_t>(n)) : ""});
       }
     }
-    if (const auto maps = dir.read("maps")) {
-      for (auto& m : procfs::parse_maps_by_device(*maps)) {
-        if (wanted(m.major, m.minor)) {
-          scan.holds.push_back(
-              {dir.pid(), HoldKind::Map, -1, m.major, m.minor, 0, std::move(m.path)});
-        }
-      }
+    const auto maps =
+        dir.mapped_files([this](unsigned major, unsigned minor) { return wanted(major, minor); });
+    for (const auto& m : maps.value_or(std::vector<procfs::MapEntry>{})) {
+      scan.holds.push_back({dir.pid(), HoldKind::Map, -1, m.major, m.minor, 0, m.path});
     }
   }
 
@@ -382,6 +398,7 @@ void add_process_details(Snapshot& snapshot, const std::vector<pid_t>& pids,
       }
     }
   }
+  const auto start = Clock::now();
   // Each process is its own record: safe to fill in parallel.
   parallel_for(wanted.size(), 256, [&](std::size_t i) {
     Process& p = *wanted[i];
@@ -405,6 +422,7 @@ void add_process_details(Snapshot& snapshot, const std::vector<pid_t>& pids,
       p.container = owner.container;
     }
   });
+  log::debug("phase details: {} processes in {:.1f} ms", wanted.size(), ms(Clock::now() - start));
 }
 
 } // namespace nsrun::snapshot

@@ -13,7 +13,10 @@
 # In both, an ext4 filesystem on a loop device is mounted, copied into every
 # namespace, then unmounted in the benchmark's own namespace: the leak nsrun
 # exists for. grep looks for the device the way the widely copied script does.
-# Prints median times over RUNS (default 5) runs.
+# Prints median times over RUNS (default 5) runs, interleaved, with lsns,
+# nsrun tree and nsrun leaks timed in the same scenarios, each nsrun
+# command's phases (-vv) and peak RSS, and a warning when the load average
+# is above 1.
 set -eu
 
 build=$(cd "${1:?usage: holders-bench.sh BUILD_DIR [PROCESSES NAMESPACES MOUNTS]}" && pwd)
@@ -50,11 +53,23 @@ make_mounts() {
   done
 }
 
-# Runs both scanners RUNS times each, interleaved; checks the answers agree.
+# Milliseconds, median over the runs, of the times (ns) in $1.
+median_ms() { for t in $1; do echo "$t"; done | median | awk '{ printf "%.1f", $1 / 1e6 }'; }
+
+# Says when the machine is busy: ratios against grep are then not trustworthy.
+check_load() {
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  if awk -v l="$load" 'BEGIN { exit !(l > 1) }'; then
+    echo "  warning: load average $load > 1: the figures below are not trustworthy"
+  fi
+}
+
+# Runs grep, nsrun holders, lsns, nsrun tree and nsrun leaks RUNS times each,
+# interleaved; checks that grep and holders name the same processes; prints
+# medians, the ratio grep/holders, each nsrun command's phases and peak RSS.
 measure() {
   label=$1
-  grep_times=""
-  nsrun_times=""
+  grep_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
   r=0
   while [ "$r" -lt "$runs" ]; do
     t0=$(now_ns)
@@ -63,8 +78,17 @@ measure() {
     t1=$(now_ns)
     "$nsrun" holders --json "$loop" > "$scratch/nsrun.json" || true
     t2=$(now_ns)
+    lsns -t mnt -J > /dev/null
+    t3=$(now_ns)
+    "$nsrun" tree --json > /dev/null
+    t4=$(now_ns)
+    "$nsrun" leaks --json > /dev/null || true
+    t5=$(now_ns)
     grep_times="$grep_times $((t1 - t0))"
-    nsrun_times="$nsrun_times $((t2 - t1))"
+    holders_times="$holders_times $((t2 - t1))"
+    lsns_times="$lsns_times $((t3 - t2))"
+    tree_times="$tree_times $((t4 - t3))"
+    leaks_times="$leaks_times $((t5 - t4))"
     r=$((r + 1))
   done
   grep -o '"pid": [0-9]*' "$scratch/nsrun.json" | awk '{ print $2 }' | sort -n > "$scratch/nsrun.out"
@@ -73,11 +97,21 @@ measure() {
     diff "$scratch/grep.out" "$scratch/nsrun.out" | head >&2
     exit 1
   fi
-  g=$(for t in $grep_times; do echo "$t"; done | median)
-  n=$(for t in $nsrun_times; do echo "$t"; done | median)
-  awk -v label="$label" -v g="$g" -v n="$n" -v pids="$(wc -l < "$scratch/grep.out")" 'BEGIN {
-    printf "%-46s %6d pids  grep %8.1f ms  nsrun %7.1f ms  %6.1fx\n",
-      label, pids, g / 1e6, n / 1e6, g / n }'
+  g=$(median_ms "$grep_times")
+  h=$(median_ms "$holders_times")
+  echo "$label, $(wc -l < "$scratch/grep.out") holding processes, $runs runs:"
+  check_load
+  awk -v g="$g" -v h="$h" -v l="$(median_ms "$lsns_times")" -v t="$(median_ms "$tree_times")" \
+    -v k="$(median_ms "$leaks_times")" 'BEGIN {
+    printf "  grep -l %9.1f ms\n  holders %9.1f ms  %6.1fx grep\n", g, h, g / h
+    printf "  lsns    %9.1f ms\n  tree    %9.1f ms  %6.2fx holders\n", l, t, t / h
+    printf "  leaks   %9.1f ms  %6.2fx holders\n", k, k / h }'
+  # One more run each with -vv: where the time goes, and peak memory.
+  for command in "holders $loop" tree leaks; do
+    # shellcheck disable=SC2086 # the subcommand and its argument
+    "$nsrun" $command --json -vv 2>&1 > /dev/null \
+      | sed -n 's/^nsrun: debug: \(phase .*\|peak RSS .*\)/    '"${command%% *}"': \1/p'
+  done
 }
 
 make_mounts

@@ -19,8 +19,8 @@
 namespace nsrun::test {
 namespace {
 
-const std::string kBash = NSRUN_SOURCE_DIR "/src/completion/nsrun.bash";
-const std::string kZsh = NSRUN_SOURCE_DIR "/src/completion/_nsrun";
+constexpr const char* kBash = NSRUN_SOURCE_DIR "/src/completion/nsrun.bash";
+constexpr const char* kZsh = NSRUN_SOURCE_DIR "/src/completion/_nsrun";
 
 std::set<std::string> words_of(const std::string& text)
 {
@@ -42,7 +42,7 @@ std::set<std::string> complete(const std::vector<std::string>& words,
     array += " '" + w + "'";
   }
   const std::string script =
-      "source '" + kBash + "'; COMP_WORDS=(" + array + "); COMP_CWORD=" +
+      "source '" + std::string(kBash) + "'; COMP_WORDS=(" + array + "); COMP_CWORD=" +
       std::to_string(cword >= 0 ? static_cast<std::size_t>(cword) : words.size() - 1) +
       "; _nsrun; printf '%s\\n' \"${COMPREPLY[@]}\"";
   auto environment = current_environment();

@@ -10,7 +10,8 @@
 // doing anything when ERRNO is 0. ERRNO is a number or EPERM, EACCES, EINVAL,
 // ENOSYS, EOPNOTSUPP. SYSCALL is unshare, setns, mount, statmount, listmount,
 // fanotify_init, open_tree, move_mount, mount_setattr, or
-// "mount-propagation": only mount(2) calls that change propagation.
+// "mount-propagation": only mount(2) calls that change propagation, or
+// "procmap-query": only ioctl(2) PROCMAP_QUERY on /proc/PID/maps.
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -48,8 +49,11 @@ static const struct known syscalls[] = {
 
 static const struct known errnos[] = {
     {"EPERM", EPERM},   {"EACCES", EACCES},         {"EINVAL", EINVAL},
-    {"ENOSYS", ENOSYS}, {"EOPNOTSUPP", EOPNOTSUPP},
+    {"ENOSYS", ENOSYS}, {"EOPNOTSUPP", EOPNOTSUPP}, {"ENOTTY", ENOTTY},
 };
+
+// _IOWR('f', 17, struct procmap_query), 104 bytes (Linux 6.11).
+#define PROCMAP_QUERY 0xC0686611u
 
 static long lookup(const struct known* table, size_t count, const char* name)
 {
@@ -91,8 +95,10 @@ int main(int argc, char** argv)
       }
     }
     const int propagation_only = strcmp(rule, "mount-propagation") == 0;
-    const long nr =
-        propagation_only ? SYS_mount : lookup(syscalls, sizeof syscalls / sizeof syscalls[0], rule);
+    const int procmap_only = strcmp(rule, "procmap-query") == 0;
+    const long nr = propagation_only ? SYS_mount
+                    : procmap_only   ? SYS_ioctl
+                                     : lookup(syscalls, sizeof syscalls / sizeof syscalls[0], rule);
     if (nr < 0) {
       fprintf(stderr, "nsrun-fake-syscall: unknown system call '%s'\n", rule);
       return 2;
@@ -107,6 +113,13 @@ int main(int argc, char** argv)
                                                   offsetof(struct seccomp_data, args[3]));
       program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
                                                   MS_SHARED | MS_SLAVE | MS_PRIVATE, 0, 1);
+      program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, answer);
+    } else if (procmap_only) {
+      // ioctl(2)'s request is its second argument, a 32-bit number.
+      program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0, 3);
+      program[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                  offsetof(struct seccomp_data, args[1]));
+      program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROCMAP_QUERY, 0, 1);
       program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, answer);
     } else {
       program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0, 1);

@@ -18,6 +18,7 @@ State with_leak(snapshot::NsId ns)
 std::vector<std::string> kinds(const std::vector<Event>& events)
 {
   std::vector<std::string> out;
+  out.reserve(events.size());
   for (const auto& e : events) {
     out.push_back(kind_word(e.kind));
   }
