@@ -62,7 +62,7 @@ Tree build_tree(const Snapshot& snapshot, const std::string& ns_dir)
     node.creator = earliest_member(snapshot, ns);
     node.members = ns.members.size();
     node.threads = ns.threads.size();
-    node.mounts = ns.mounts.size();
+    node.mounts = ns.mounts.size() + ns.mounts_left_out;
     node.nsfs_pins = ns.nsfs_pins.size();
     node.fd_pins = ns.fd_pins.size();
     node.relation = host_relation(snapshot, ns, masters);

@@ -268,6 +268,7 @@ private:
     bool known = false;
     bool complete = false;
     bool strings_complete = true;
+    std::size_t total = 0; // mounts in the namespace, kept or not
   };
 
   void read_all_mount_tables()
@@ -300,13 +301,21 @@ private:
         if (m_options.mounts == MountSource::Best) {
           const bool cheap = query == nullptr && m_options.detail == MountDetail::External &&
                              id != m_snapshot.caller_ns && id != m_snapshot.host_ns;
-          auto mounts = cheap ? snapshot::list_namespace_mounts_external(*kernel_id)
-                              : snapshot::list_namespace_mounts(*kernel_id, query);
+          std::optional<std::vector<mountinfo::MountEntry>> mounts;
+          if (cheap) {
+            if (auto pruned = snapshot::list_namespace_mounts_external(*kernel_id)) {
+              mounts = std::move(pruned->mounts);
+              table.total = pruned->total;
+            }
+          } else {
+            mounts = snapshot::list_namespace_mounts(*kernel_id, query);
+          }
           if (mounts) {
+            table.total = cheap ? table.total : mounts->size();
             table.mounts = std::move(*mounts);
             table.via = "listmount";
             table.known = true;
-            table.complete = query == nullptr;
+            table.complete = query == nullptr && !cheap;
             table.strings_complete = !cheap;
             return table;
           }
@@ -332,6 +341,7 @@ private:
       return table;
     }
     table.mounts = snapshot::parse_mountinfo(*text).mounts;
+    table.total = table.mounts.size();
     if (query != nullptr) {
       table.mounts = snapshot::select_mounts(std::move(table.mounts), *query);
     }
@@ -357,6 +367,7 @@ private:
     n.mounts = std::move(table.mounts);
     n.mounts_known = table.known;
     n.mounts_complete = table.complete;
+    n.mounts_left_out = table.total - n.mounts.size();
     n.mount_strings_complete = table.known && table.strings_complete;
     n.mounts_read_via = std::move(table.via);
     for (const auto& m : n.mounts) {

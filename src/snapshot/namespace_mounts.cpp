@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -130,8 +131,7 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
   return mounts;
 }
 
-std::optional<std::vector<mountinfo::MountEntry>>
-list_namespace_mounts_external(std::uint64_t kernel_id)
+std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id)
 {
   auto ids = mountinfo::list_mount_ids(kernel_id);
   if (!ids) {
@@ -140,30 +140,48 @@ list_namespace_mounts_external(std::uint64_t kernel_id)
   const std::uint64_t cheap =
       api::kStatmountSbBasic | api::kStatmountMntBasic | api::kStatmountPropagateFrom;
   mountinfo::StatmountBuffer buffer;
-  std::vector<mountinfo::MountEntry> mounts;
-  std::vector<std::uint64_t> unique_ids; // statmount's ids, beside mountinfo's in MountEntry
-  mounts.reserve(ids->size());
-  unique_ids.reserve(ids->size());
+  struct Seen
+  {
+    std::uint64_t id = 0; // statmount's unique id, not MountEntry's
+    std::uint64_t parent = 0;
+    mountinfo::MountEntry entry; // filled only for what is kept
+  };
+  std::vector<Seen> seen;
+  seen.reserve(ids->size());
+  std::set<std::uint64_t> all;
   std::set<std::uint64_t> detailed;
   for (const auto id : *ids) {
     // A mount unmounted since listmount is simply gone (ENOENT).
     if (!buffer.fill(id, kernel_id, cheap)) {
       continue;
     }
-    mounts.push_back(buffer.entry());
-    unique_ids.push_back(id);
+    all.insert(id);
+    seen.push_back({id, buffer.parent_unique_id(), {}});
     if (!mountinfo::is_virtual_filesystem_magic(buffer.sb_magic())) {
       detailed.insert(id);
       detailed.insert(buffer.parent_unique_id());
+    } else if (buffer.propagation().shared()) {
+      seen.back().entry = buffer.entry();
     }
   }
   const std::uint64_t mask = mountinfo::statmount_mask::everything();
-  for (std::size_t i = 0; i < mounts.size(); ++i) {
-    if (detailed.count(unique_ids[i]) != 0 && buffer.fill(unique_ids[i], kernel_id, mask)) {
-      mounts[i] = buffer.entry();
+  PrunedMounts out;
+  out.total = seen.size();
+  std::vector<mountinfo::MountEntry> rest;
+  for (auto& m : seen) {
+    const bool root = all.count(m.parent) == 0;
+    if ((root || detailed.count(m.id) != 0) && buffer.fill(m.id, kernel_id, mask)) {
+      m.entry = buffer.entry();
+    } else if (!m.entry.propagation.shared()) {
+      continue; // nothing tree, leaks or metrics would look at
     }
+    (root && out.mounts.empty() ? out.mounts : rest).push_back(std::move(m.entry));
   }
-  return mounts;
+  // The root first: analysis takes the first mount whose parent is not in
+  // the table for the root, and most parents are not kept here.
+  out.mounts.insert(out.mounts.end(), std::make_move_iterator(rest.begin()),
+                    std::make_move_iterator(rest.end()));
+  return out;
 }
 
 std::optional<std::string> mountinfo_via_setns(int ns_fd)

@@ -5,6 +5,7 @@
 #include "mountinfo/statmount.hpp"
 #include "snapshot/mount_query.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,13 +26,21 @@ namespace nsrun::snapshot {
 [[nodiscard]] std::optional<std::vector<mountinfo::MountEntry>>
 list_namespace_mounts(std::uint64_t kernel_id, const MountQuery* query = nullptr);
 
-// Every mount of another namespace, cheaply: ids, device and propagation of
-// each, and the strings (paths, source, type, options) only of mounts that
-// could be external storage (not a virtual filesystem), of nsfs mounts, and
-// of their parents. What tree, leaks and metrics need of namespaces other
-// than the host's and the caller's, at a fraction of the cost.
-[[nodiscard]] std::optional<std::vector<mountinfo::MountEntry>>
-list_namespace_mounts_external(std::uint64_t kernel_id);
+// Another namespace's mounts as tree, leaks and metrics need them, at a
+// fraction of the cost and memory of reading every field: each mount is
+// looked at through the cheapest statmount (ids, device, propagation), and
+// only these are kept, the root first: the root (its propagation is the
+// namespace's relation to the host), mounts that could be external storage
+// (not a virtual filesystem) with every field, nsfs mounts and the parents
+// of those with every field, and shared mounts (their peer groups make a
+// namespace share with the host). A private or slave tmpfs says nothing
+// more, and thousands of them are what container hosts have.
+struct PrunedMounts
+{
+  std::vector<mountinfo::MountEntry> mounts;
+  std::size_t total = 0; // every mount of the namespace, kept or not
+};
+[[nodiscard]] std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id);
 
 // The same selection on a table read whole (the mountinfo path).
 [[nodiscard]] std::vector<mountinfo::MountEntry>

@@ -92,11 +92,12 @@ struct Namespace
   std::vector<NsfsPin> nsfs_pins;
   std::vector<FdPin> fd_pins;
   bool mounts_known = false;
-  bool mounts_complete = false; // false: only what a query selected
-  // false: paths, source, type and options only of mounts that could be
-  // external storage and of their parents (MountDetail::External); the
-  // others have ids, device and propagation
+  bool mounts_complete = false; // false: only what a query or MountDetail selected
+  // false: mounts as list_namespace_mounts_external keeps them
+  // (MountDetail::External): the root, possibly external storage, nsfs and
+  // their parents whole; shared mounts with ids, device and propagation only
   bool mount_strings_complete = false;
+  std::size_t mounts_left_out = 0; // by MountDetail::External: not in mounts
   std::string mounts_read_via; // "listmount", "mountinfo of pid N", ...
   std::vector<mountinfo::MountEntry> mounts;
 };

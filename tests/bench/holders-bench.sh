@@ -16,7 +16,7 @@
 # Prints median times over RUNS (default 5) runs, interleaved, with lsns,
 # nsrun tree and nsrun leaks timed in the same scenarios, each nsrun
 # command's phases (-vv) and peak RSS, and a warning when the load average
-# is above 1.
+# is above 1 after waiting for it to settle.
 set -eu
 
 build=$(cd "${1:?usage: holders-bench.sh BUILD_DIR [PROCESSES NAMESPACES MOUNTS]}" && pwd)
@@ -57,10 +57,17 @@ make_mounts() {
 median_ms() { for t in $1; do echo "$t"; done | median | awk '{ printf "%.1f", $1 / 1e6 }'; }
 
 # Says when the machine is busy: ratios against grep are then not trustworthy.
+# Starting thousands of processes raises the load average by itself, so first
+# wait (up to SETTLE seconds, default 300) for it to fall below 1.
+load_above_one() { awk '{ exit !($1 > 1) }' /proc/loadavg; }
 check_load() {
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  if awk -v l="$load" 'BEGIN { exit !(l > 1) }'; then
-    echo "  warning: load average $load > 1: the figures below are not trustworthy"
+  waited=0
+  while load_above_one && [ "$waited" -lt "${SETTLE:-300}" ]; do
+    sleep 5
+    waited=$((waited + 5))
+  done
+  if load_above_one; then
+    echo "  warning: load average $(cut -d' ' -f1 /proc/loadavg) > 1: the figures below are not trustworthy"
   fi
 }
 
@@ -69,6 +76,7 @@ check_load() {
 # medians, the ratio grep/holders, each nsrun command's phases and peak RSS.
 measure() {
   label=$1
+  load_warning=$(check_load)
   grep_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
   r=0
   while [ "$r" -lt "$runs" ]; do
@@ -100,7 +108,7 @@ measure() {
   g=$(median_ms "$grep_times")
   h=$(median_ms "$holders_times")
   echo "$label, $(wc -l < "$scratch/grep.out") holding processes, $runs runs:"
-  check_load
+  [ -z "$load_warning" ] || echo "$load_warning"
   awk -v g="$g" -v h="$h" -v l="$(median_ms "$lsns_times")" -v t="$(median_ms "$tree_times")" \
     -v k="$(median_ms "$leaks_times")" 'BEGIN {
     printf "  grep -l %9.1f ms\n  holders %9.1f ms  %6.1fx grep\n", g, h, g / h
