@@ -31,17 +31,20 @@ if [ -n "$missing" ]; then
 fi
 
 jobs=$(nproc)
+started=$(date +%s)
+# Each stage says when it starts, so a slow stage shows in CI's log.
+stage() { echo "== $* (at $(($(date +%s) - started)) s)"; }
 
-echo "== build (warnings are errors)"
+stage "build (warnings are errors)"
 # Installed under /usr, as the package is: the templates, the install tests
 # and the .deb all use that prefix.
 cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-echo "== tests (labels unit, kernel, systemd, docker, lint, bench: ctest -L LABEL runs a subset)"
+stage "tests (labels unit, kernel, systemd, docker, lint, bench: ctest -L LABEL runs a subset)"
 ctest --test-dir build -j"$jobs" --output-on-failure
 
-echo "== clang-tidy"
+stage "clang-tidy"
 # Every check on the product; the tests without the path-sensitive analyzer,
 # which costs twenty seconds a file on gtest's macros and finds nothing there.
 {
@@ -50,13 +53,13 @@ echo "== clang-tidy"
       -checks='-clang-analyzer-*' 'tests/'
 } > build/clang-tidy.log 2>&1 || { cat build/clang-tidy.log; exit 1; }
 
-echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+stage "tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON
 cmake --build build-asan -j"$jobs"
 # Lint and benchmarks have nothing to add under the sanitizers.
 ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench'
 
-echo "== fuzzing the parsers briefly (libFuzzer)"
+stage "fuzzing the parsers briefly (libFuzzer)"
 CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON
 cmake --build build-fuzz -j"$jobs" --target mountinfo_fuzzer target_fuzzer
 for fuzzer in mountinfo target; do
@@ -66,4 +69,4 @@ for fuzzer in mountinfo target; do
     -artifact_prefix=build-fuzz/ -print_final_stats=1 "$corpus" tests/fuzz/corpus/$fuzzer
 done
 
-echo "== all tests passed"
+stage "all tests passed"

@@ -98,7 +98,7 @@ struct Namespace
   // their parents whole; shared mounts with ids, device and propagation only
   bool mount_strings_complete = false;
   std::size_t mounts_left_out = 0; // by MountDetail::External: not in mounts
-  std::string mounts_read_via; // "listmount", "mountinfo of pid N", ...
+  std::string mounts_read_via;     // "listmount", "mountinfo of pid N", ...
   std::vector<mountinfo::MountEntry> mounts;
 };
 
