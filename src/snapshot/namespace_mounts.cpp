@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
@@ -131,6 +132,28 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
   return mounts;
 }
 
+std::vector<Keep> plan_external(const std::vector<CheapMount>& mounts)
+{
+  std::set<std::uint64_t> all;
+  std::set<std::uint64_t> whole;
+  for (const auto& m : mounts) {
+    all.insert(m.id);
+    if (!m.virtual_fs) {
+      whole.insert(m.id);
+      whole.insert(m.parent); // follows_host_at-style checks compare its path
+    }
+  }
+  std::vector<Keep> plan;
+  plan.reserve(mounts.size());
+  for (const auto& m : mounts) {
+    const bool root = all.count(m.parent) == 0;
+    plan.push_back(root || whole.count(m.id) != 0 ? Keep::Whole
+                   : m.shared                     ? Keep::Cheap
+                                                  : Keep::Drop);
+  }
+  return plan;
+}
+
 std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id)
 {
   auto ids = mountinfo::list_mount_ids(kernel_id);
@@ -140,42 +163,40 @@ std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_
   const std::uint64_t cheap =
       api::kStatmountSbBasic | api::kStatmountMntBasic | api::kStatmountPropagateFrom;
   mountinfo::StatmountBuffer buffer;
-  struct Seen
-  {
-    std::uint64_t id = 0; // statmount's unique id, not MountEntry's
-    std::uint64_t parent = 0;
-    mountinfo::MountEntry entry; // filled only for what is kept
-  };
-  std::vector<Seen> seen;
+  std::vector<CheapMount> seen;
   seen.reserve(ids->size());
-  std::set<std::uint64_t> all;
-  std::set<std::uint64_t> detailed;
+  std::map<std::uint64_t, mountinfo::MountEntry> shared; // only these cheap entries are kept
   for (const auto id : *ids) {
     // A mount unmounted since listmount is simply gone (ENOENT).
     if (!buffer.fill(id, kernel_id, cheap)) {
       continue;
     }
-    all.insert(id);
-    seen.push_back({id, buffer.parent_unique_id(), {}});
-    if (!mountinfo::is_virtual_filesystem_magic(buffer.sb_magic())) {
-      detailed.insert(id);
-      detailed.insert(buffer.parent_unique_id());
-    } else if (buffer.propagation().shared()) {
-      seen.back().entry = buffer.entry();
+    const bool is_shared = buffer.propagation().shared();
+    seen.push_back({id, buffer.parent_unique_id(),
+                    mountinfo::is_virtual_filesystem_magic(buffer.sb_magic()), is_shared});
+    if (is_shared) {
+      shared.emplace(id, buffer.entry());
     }
   }
+  const auto plan = plan_external(seen);
   const std::uint64_t mask = mountinfo::statmount_mask::everything();
   PrunedMounts out;
   out.total = seen.size();
   std::vector<mountinfo::MountEntry> rest;
-  for (auto& m : seen) {
-    const bool root = all.count(m.parent) == 0;
-    if ((root || detailed.count(m.id) != 0) && buffer.fill(m.id, kernel_id, mask)) {
-      m.entry = buffer.entry();
-    } else if (!m.entry.propagation.shared()) {
-      continue; // nothing tree, leaks or metrics would look at
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    const auto& m = seen[i];
+    mountinfo::MountEntry entry;
+    if (plan[i] == Keep::Whole && buffer.fill(m.id, kernel_id, mask)) {
+      entry = buffer.entry();
+    } else if (plan[i] != Keep::Drop && shared.count(m.id) != 0) {
+      entry = std::move(shared.at(m.id)); // or gone since: its cheap view
+    } else {
+      continue;
     }
-    (root && out.mounts.empty() ? out.mounts : rest).push_back(std::move(m.entry));
+    const bool root = plan[i] == Keep::Whole && out.mounts.empty() &&
+                      std::none_of(seen.begin(), seen.end(),
+                                   [&](const CheapMount& o) { return o.id == m.parent; });
+    (root ? out.mounts : rest).push_back(std::move(entry));
   }
   // The root first: analysis takes the first mount whose parent is not in
   // the table for the root, and most parents are not kept here.

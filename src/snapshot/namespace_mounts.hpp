@@ -42,6 +42,21 @@ struct PrunedMounts
 };
 [[nodiscard]] std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id);
 
+// One mount as the cheapest statmount shows it, and what
+// list_namespace_mounts_external does with it: the root (its parent is not in
+// the table) and every mount that is not a virtual filesystem, and the
+// parents of those, are read whole; other shared mounts are kept as they
+// are; the rest is only counted. Pure, so the choice is tested alone.
+struct CheapMount
+{
+  std::uint64_t id = 0; // statmount's unique id
+  std::uint64_t parent = 0;
+  bool virtual_fs = false; // mountinfo::is_virtual_filesystem_magic
+  bool shared = false;     // in a peer group
+};
+enum class Keep { Drop, Cheap, Whole };
+[[nodiscard]] std::vector<Keep> plan_external(const std::vector<CheapMount>& mounts);
+
 // The same selection on a table read whole (the mountinfo path).
 [[nodiscard]] std::vector<mountinfo::MountEntry>
 select_mounts(std::vector<mountinfo::MountEntry> mounts, const MountQuery& query);
