@@ -41,7 +41,7 @@ stage "build (warnings are errors)"
 cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-stage "tests (labels unit, kernel, systemd, docker, lint, bench: ctest -L LABEL runs a subset)"
+stage "tests (labels unit, kernel, systemd, release, docker, lint, bench: ctest -L LABEL runs a subset)"
 ctest --test-dir build -j"$jobs" --output-on-failure
 
 stage "clang-tidy"
@@ -54,10 +54,14 @@ stage "clang-tidy"
 } > build/clang-tidy.log 2>&1 || { cat build/clang-tidy.log; exit 1; }
 
 stage "tests under AddressSanitizer and UndefinedBehaviorSanitizer"
-cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON
+# Debug (-O0, assertions on): the sanitizers find the same errors, and it
+# builds in a third of the time of an optimised sanitizer build.
+cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON \
+  -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j"$jobs"
-# Lint and benchmarks have nothing to add under the sanitizers.
-ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench'
+# Lint and benchmarks have nothing to add under the sanitizers; release
+# tests need the binaries as shipped (tests/CMakeLists.txt).
+ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench|release'
 
 stage "fuzzing the parsers briefly (libFuzzer)"
 CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON

@@ -4,6 +4,7 @@
 #include "text/escape.hpp"
 #include "text/number.hpp"
 
+#include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -17,23 +18,40 @@
 namespace nsrun::log {
 namespace {
 
-std::atomic<int> g_level{spdlog::level::warn};
+std::atomic<Level> g_level{Level::warn};
 
-spdlog::level::level_enum level_for(int verbosity) noexcept
+Level level_for(int verbosity) noexcept
 {
   if (verbosity < 0) {
-    return spdlog::level::err;
+    return Level::err;
   }
   switch (verbosity) {
   case 0:
-    return spdlog::level::warn;
+    return Level::warn;
   case 1:
-    return spdlog::level::info;
+    return Level::info;
   case 2:
-    return spdlog::level::debug;
+    return Level::debug;
   default:
-    return spdlog::level::trace;
+    return Level::trace;
   }
+}
+
+spdlog::level::level_enum spdlog_level(Level level) noexcept
+{
+  switch (level) {
+  case Level::trace:
+    return spdlog::level::trace;
+  case Level::debug:
+    return spdlog::level::debug;
+  case Level::info:
+    return spdlog::level::info;
+  case Level::warn:
+    return spdlog::level::warn;
+  case Level::err:
+    break;
+  }
+  return spdlog::level::err;
 }
 
 // "<3>" and friends: the syslog priority journald reads off a line's start.
@@ -77,7 +95,7 @@ void set_verbosity(int verbosity) noexcept
   g_level = level_for(verbosity);
 }
 
-bool enabled(spdlog::level::level_enum level) noexcept
+bool enabled(Level level) noexcept
 {
   return level >= g_level.load(std::memory_order_relaxed);
 }
@@ -93,6 +111,9 @@ bool stderr_is_journal(const char* journal_stream) noexcept
          st.st_ino == stream->second;
 }
 
+namespace {
+
+// Built on first use so that a silent launch never constructs it.
 spdlog::logger& logger()
 {
   // Not registered with spdlog's registry: nothing else needs to find it, and
@@ -112,9 +133,11 @@ spdlog::logger& logger()
   return instance;
 }
 
-void write(spdlog::level::level_enum level, std::string_view message)
+} // namespace
+
+void write(Level level, std::string_view message)
 {
-  logger().log(level, "{}", text::printable_keeping_backslashes(message));
+  logger().log(spdlog_level(level), "{}", text::printable_keeping_backslashes(message));
 }
 
 } // namespace nsrun::log

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <fmt/format.h>
-#include <spdlog/logger.h>
 
 #include <string>
 #include <string_view>
@@ -20,54 +19,54 @@ namespace nsrun::log {
 // 1 info, 2 debug, 3 and more trace.
 void set_verbosity(int verbosity) noexcept;
 
-[[nodiscard]] bool enabled(spdlog::level::level_enum level) noexcept;
+// spdlog's levels, named here so that only log.cpp includes spdlog.
+enum class Level { trace, debug, info, warn, err };
 
-// Built on first use so that a silent launch never constructs it.
-spdlog::logger& logger();
+[[nodiscard]] bool enabled(Level level) noexcept;
 
 // Whether stderr is the journal, as sd-daemon(3) tells: JOURNAL_STREAM names
 // the device and inode of the stream systemd connected.
 [[nodiscard]] bool stderr_is_journal(const char* journal_stream) noexcept;
 
-void write(spdlog::level::level_enum level, std::string_view message);
+void write(Level level, std::string_view message);
 
 template<typename... Args>
 void trace(fmt::format_string<Args...> format, Args&&... args)
 {
-  if (enabled(spdlog::level::trace)) {
-    write(spdlog::level::trace, fmt::format(format, std::forward<Args>(args)...));
+  if (enabled(Level::trace)) {
+    write(Level::trace, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
 void debug(fmt::format_string<Args...> format, Args&&... args)
 {
-  if (enabled(spdlog::level::debug)) {
-    write(spdlog::level::debug, fmt::format(format, std::forward<Args>(args)...));
+  if (enabled(Level::debug)) {
+    write(Level::debug, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
 void info(fmt::format_string<Args...> format, Args&&... args)
 {
-  if (enabled(spdlog::level::info)) {
-    write(spdlog::level::info, fmt::format(format, std::forward<Args>(args)...));
+  if (enabled(Level::info)) {
+    write(Level::info, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
 void warn(fmt::format_string<Args...> format, Args&&... args)
 {
-  if (enabled(spdlog::level::warn)) {
-    write(spdlog::level::warn, fmt::format(format, std::forward<Args>(args)...));
+  if (enabled(Level::warn)) {
+    write(Level::warn, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
 template<typename... Args>
 void error(fmt::format_string<Args...> format, Args&&... args)
 {
-  if (enabled(spdlog::level::err)) {
-    write(spdlog::level::err, fmt::format(format, std::forward<Args>(args)...));
+  if (enabled(Level::err)) {
+    write(Level::err, fmt::format(format, std::forward<Args>(args)...));
   }
 }
 
