@@ -7,6 +7,8 @@
 #include "sys/error.hpp"
 #include "text/escape.hpp"
 
+#include <sys/sysmacros.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -27,18 +29,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Refusing garbage is the expected outcome.
   }
 
-  nsrun::diagnose::Target target;
-  target.input = std::string(input);
-  target.mount_point = std::string(input);
-  target.source = std::string(input);
+  // A path or a source matches a mount at that path or of that source, and
+  // a filesystem never matches another device mounted at its path.
   nsrun::mountinfo::MountEntry mount;
   mount.target = std::string(input);
-  if (!nsrun::diagnose::matches(target, mount)) {
+  mount.source = std::string(input);
+  nsrun::diagnose::Target path;
+  path.kind = nsrun::diagnose::Target::Kind::Path;
+  path.mount_point = std::string(input);
+  nsrun::diagnose::Target source;
+  source.kind = nsrun::diagnose::Target::Kind::Source;
+  source.source = std::string(input);
+  nsrun::diagnose::Target filesystem;
+  filesystem.kind = nsrun::diagnose::Target::Kind::Filesystem;
+  filesystem.mount_point = std::string(input);
+  filesystem.device = makedev(mount.major + 1, mount.minor);
+  if (!nsrun::diagnose::matches(path, mount) || !nsrun::diagnose::matches(source, mount) ||
+      nsrun::diagnose::matches(filesystem, mount) ||
+      !nsrun::diagnose::same_path_other_filesystem(filesystem, mount)) {
     std::abort();
   }
 
   // Escaped text never contains a control character.
-  for (const char c : nsrun::report::printable(input)) {
+  for (const char c : nsrun::text::printable(input)) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       std::abort();
     }
@@ -47,10 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   nlohmann::json j;
   nsrun::report::put_bytes(j, "path", input);
   const auto parsed = nlohmann::json::parse(nsrun::report::dump(j));
-  if (nsrun::report::valid_utf8(input) ? parsed["path"] != std::string(input)
-                                       : !parsed.contains("path_hex")) {
+  if (nsrun::text::valid_utf8(input) ? parsed["path"] != std::string(input)
+                                     : !parsed.contains("path_hex")) {
     std::abort();
   }
-  (void)nsrun::report::shell_quote(input);
+  (void)nsrun::text::shell_quote(input);
   return 0;
 }
