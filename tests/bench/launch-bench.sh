@@ -46,11 +46,11 @@ for scenario in "20 C.UTF-8 private" "20 unset private" "1000 C.UTF-8 private" \
   [ "$root" = shared ] && shared=-s || shared=
   # shellcheck disable=SC2086 # -s or nothing
   "$@" "$bench/launch-timer" -n "$n" -m "$mounts" $shared \
-    "floor, slave" "$bench/launch-floor slave $target" \
-    "floor, private" "$bench/launch-floor private $target" \
-    "plain exec wrapper" "$bench/launch-exec $target" \
-    "unshare -m --propagation slave" "$unshare -m --propagation slave $target" \
-    "nsrun -- (slave)" "$build/nsrun -- $target" \
-    "nsrun -p private --" "$build/nsrun -p private -- $target"
+    "floor, slave" "$bench/launch-floor" slave "$target" ';' \
+    "floor, private" "$bench/launch-floor" private "$target" ';' \
+    "plain exec wrapper" "$bench/launch-exec" "$target" ';' \
+    "unshare -m --propagation slave" "$unshare" -m --propagation slave "$target" ';' \
+    "nsrun -- (slave)" "$build/nsrun" -- "$target" ';' \
+    "nsrun -p private --" "$build/nsrun" -p private -- "$target" ';'
   echo
 done

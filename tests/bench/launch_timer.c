@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Times launchers against each other, interleaved, in one run.
  *
- *   launch-timer [-n RUNS] [-m MOUNTS] [-s] LABEL 'COMMAND ARGS' [LABEL 'COMMAND ARGS']...
+ *   launch-timer [-n RUNS] [-m MOUNTS] [-s] LABEL COMMAND [ARG]... ';' [LABEL COMMAND [ARG]...
+ * ';']...
  *
  * Each round starts every command once, in turn and in a rotating order (so
  * that drift in CPU speed and the cost of following another command hit all
  * alike), with posix_spawn and waitpid, and records the wall time
  * from spawn to reaped. The first command is the reference: the report gives
  * each command's median, 10th and 90th percentile in microseconds and its
- * median divided by the reference's. Commands are split on spaces.
+ * median divided by the reference's. Each command ends with a lone ';', so
+ * that paths with spaces pass as they are.
  *
  * The timer always works in a new mount namespace made private first (the
  * machine is untouched). With -m it mounts a tmpfs on a new, empty directory
@@ -109,25 +111,26 @@ int main(int argc, char** argv)
       return 2;
     }
   }
-  const int count = (argc - optind) / 2;
-  if (runs < 1 || count < 1 || count > MAX_COMMANDS || (argc - optind) % 2 != 0) {
-    fputs("usage: launch-timer [-n RUNS] [-m MOUNTS] [-s] LABEL 'COMMAND ARGS'...\n", stderr);
-    return 2;
-  }
   static struct command commands[MAX_COMMANDS];
-  for (int i = 0; i < count; ++i) {
-    struct command* c = &commands[i];
-    c->label = argv[optind + 2 * i];
+  int count = 0;
+  for (int i = optind; i < argc && count < MAX_COMMANDS; ++count) {
+    struct command* c = &commands[count];
+    c->label = argv[i++];
     int n = 0;
-    for (char* word = strtok(argv[optind + 2 * i + 1], " "); word != NULL && n < MAX_ARGS - 1;
-         word = strtok(NULL, " ")) {
-      c->argv[n++] = word;
+    while (i < argc && strcmp(argv[i], ";") != 0 && n < MAX_ARGS - 1) {
+      c->argv[n++] = argv[i++];
     }
     c->argv[n] = NULL;
     c->samples = calloc((size_t)runs, sizeof(double));
-    if (n == 0 || c->samples == NULL) {
-      return 2;
+    if (n == 0 || i >= argc || c->samples == NULL) {
+      count = 0; /* a command without its ';' */
+      break;
     }
+    ++i; /* the ';' */
+  }
+  if (runs < 1 || count < 1) {
+    fputs("usage: launch-timer [-n RUNS] [-m MOUNTS] [-s] LABEL COMMAND [ARG]... ';'...\n", stderr);
+    return 2;
   }
   if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
     perror("launch-timer: private mount namespace");

@@ -7,6 +7,7 @@
 #include "support/mounts.hpp"
 #include "support/pipe.hpp"
 #include "support/process.hpp"
+#include "text/escape.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -734,7 +735,7 @@ TEST(Named, ListAndEnterOnLiveStaleAndMissingNames)
         const std::string shell = scratch_dir() + "/shell";
         {
           std::ofstream script(shell);
-          script << "#!/bin/sh\nexec " << probe_binary() << " mntns\n";
+          script << "#!/bin/sh\nexec " << nsrun::text::shell_quote(probe_binary()) << " mntns\n";
         }
         require(::chmod(shell.c_str(), 0755) == 0, "chmod");
         auto env = current_environment();
