@@ -244,10 +244,11 @@ private:
     m_options.emit(changes(m_state, now.state, first));
     m_state = std::move(now.state);
     if (m_mode == Mode::Poll) {
-      // poll(2) on a process's mountinfo reports its namespace's changes;
-      // the first poll reports the present, which is taken here.
+      // poll(2) on a process's mountinfo reports its namespace's changes
+      // since the fd was opened, which was after the tables were read: not
+      // drained here, or a change made since (an unmount right after the
+      // events above) would be lost until the next periodic look.
       m_mountinfos = std::move(now.mountinfos);
-      drain();
     }
     if (m_mode == Mode::Fanotify) {
       for (const auto& fd : now.namespaces) {
