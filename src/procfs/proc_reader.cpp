@@ -16,19 +16,41 @@
 namespace nsrun::procfs {
 namespace {
 
-// The numeric names in a directory (pids, tids), ascending; closes d.
-std::vector<pid_t> numeric_entries(DIR* d)
+// Calls visit(name) for each entry of an open directory. getdents64 on the
+// fd itself: no DIR, and none of the fstat and fcntl fdopendir adds, which
+// count when a scan does this three times per process.
+template<typename Visit>
+bool for_each_entry(int dir_fd, Visit visit)
 {
-  std::vector<pid_t> out;
-  if (d == nullptr) {
-    return out;
-  }
-  while (const dirent* entry = ::readdir(d)) {
-    if (auto n = text::parse_number<pid_t>(entry->d_name)) {
-      out.push_back(*n);
+  alignas(dirent64) char buffer[8192];
+  for (;;) {
+    const ssize_t n = ::getdents64(dir_fd, buffer, sizeof buffer);
+    if (n < 0) {
+      return false;
+    }
+    if (n == 0) {
+      return true;
+    }
+    for (ssize_t at = 0; at < n;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(buffer + at);
+      at += entry->d_reclen;
+      visit(static_cast<const char*>(entry->d_name));
     }
   }
-  ::closedir(d);
+}
+
+// The numeric names in a directory (pids, tids), ascending.
+std::vector<pid_t> numeric_entries(const sys::Fd& dir)
+{
+  std::vector<pid_t> out;
+  if (!dir) {
+    return out;
+  }
+  for_each_entry(dir.get(), [&](const char* name) {
+    if (auto n = text::parse_number<pid_t>(name)) {
+      out.push_back(*n);
+    }
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -44,11 +66,6 @@ std::optional<std::string> link_text(int dir_fd, const std::string& path, std::e
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
-std::optional<std::string> link_text(const std::string& path, std::error_code& ec)
-{
-  return link_text(AT_FDCWD, path, ec);
-}
-
 // All of an open file; nullopt when it did not open or a read failed (the
 // process exited meanwhile).
 std::optional<std::string> contents(const sys::Fd& fd)
@@ -60,28 +77,24 @@ std::optional<std::string> contents(const sys::Fd& fd)
   return text;
 }
 
-bool visit_fds(int dir_fd, const std::function<void(int, std::string_view, int)>& visit,
-               std::error_code& ec)
+// The same for a file the kernel produces in one piece on each read from
+// the start (stat, cgroup, cmdline): a read that returns less than asked is
+// the end, as procps takes it, which spares the second read that would
+// return 0. A longer one is read on to the end.
+std::optional<std::string> record(const sys::Fd& fd)
 {
-  DIR* d = ::fdopendir(dir_fd);
-  if (d == nullptr) {
-    ec.assign(errno, std::generic_category());
-    ::close(dir_fd);
-    return false;
+  char buffer[4096];
+  ssize_t n = -1;
+  while (fd && (n = ::read(fd.get(), buffer, sizeof buffer)) < 0 && errno == EINTR) {
   }
-  char target[4096];
-  while (const dirent* entry = ::readdir(d)) {
-    const auto fd = text::parse_number<pid_t>(entry->d_name);
-    if (!fd) {
-      continue;
-    }
-    const ssize_t n = ::readlinkat(dir_fd, entry->d_name, target, sizeof target);
-    if (n > 0) {
-      visit(*fd, std::string_view(target, static_cast<std::size_t>(n)), dir_fd);
-    }
+  if (n < 0) {
+    return std::nullopt;
   }
-  ::closedir(d);
-  return true;
+  std::string text(buffer, static_cast<std::size_t>(n));
+  if (static_cast<std::size_t>(n) == sizeof buffer && !sys::read_all(fd.get(), text)) {
+    return std::nullopt;
+  }
+  return text;
 }
 
 // PROCMAP_QUERY, from Linux 6.11's <linux/fs.h> (Debian 12's headers
@@ -191,31 +204,54 @@ long PidDir::thread_count() const
 
 std::vector<pid_t> PidDir::thread_ids() const
 {
-  const int dir = ::openat(m_dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) {
-    return {};
-  }
-  DIR* d = ::fdopendir(dir);
-  if (d == nullptr) {
-    ::close(dir);
-  }
-  return numeric_entries(d);
+  return numeric_entries(
+      sys::Fd(::openat(m_dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
 }
 
-bool PidDir::for_each_fd(const std::function<void(int, std::string_view, int)>& visit,
-                         std::error_code& ec) const
+std::optional<std::string> OpenFd::link() const
 {
-  const int dir = ::openat(m_dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) {
+  char target[4096];
+  const ssize_t n = ::readlinkat(m_dir_fd, m_name, target, sizeof target);
+  if (n <= 0) {
+    return std::nullopt;
+  }
+  return std::string(target, static_cast<std::size_t>(n));
+}
+
+bool OpenFd::may_be_namespace() const
+{
+  // nsfs inodes are regular files on an anonymous device.
+  return stat.stx_dev_major == 0 && S_ISREG(stat.stx_mode);
+}
+
+bool PidDir::for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const
+{
+  const sys::Fd dir(::openat(m_dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) {
     ec.assign(errno, std::generic_category());
     return false;
   }
-  return visit_fds(dir, visit, ec);
+  // One statx per fd answers most questions (which filesystem, which mount,
+  // a block device); the link text costs as much again, so it is read only
+  // when asked for.
+  const bool listed = for_each_entry(dir.get(), [&](const char* name) {
+    const auto fd = text::parse_number<int>(name);
+    struct statx sx = {};
+    if (!fd || ::statx(dir.get(), name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_MNT_ID,
+                       &sx) != 0) {
+      return; // not an fd, or closed since the listing
+    }
+    visit(OpenFd(*fd, sx, dir.get(), name));
+  });
+  if (!listed) {
+    ec.assign(errno, std::generic_category());
+  }
+  return listed;
 }
 
 std::optional<std::string> PidDir::read(const char* file) const
 {
-  return contents(sys::Fd(::openat(m_dir.get(), file, O_RDONLY | O_CLOEXEC)));
+  return record(sys::Fd(::openat(m_dir.get(), file, O_RDONLY | O_CLOEXEC)));
 }
 
 std::optional<PidDir::Target> PidDir::target_of(const char* link) const
@@ -240,25 +276,29 @@ bool PidDir::chrooted() const
 
 std::optional<PidDir> ProcReader::pid_dir(pid_t pid) const
 {
+  // Relative to proc_root held open: one path component to look up, not three.
   sys::Fd dir(
-      ::open((m_root + "/" + std::to_string(pid)).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      ::openat(m_root_fd.get(), std::to_string(pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
     return std::nullopt;
   }
   return PidDir(pid, std::move(dir));
 }
 
-ProcReader::ProcReader(std::string proc_root) : m_root(std::move(proc_root))
+ProcReader::ProcReader(std::string proc_root)
+    : m_root(std::move(proc_root)),
+      m_root_fd(::open(m_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC))
 {}
 
 std::vector<pid_t> ProcReader::pids() const
 {
-  return numeric_entries(::opendir(m_root.c_str()));
+  return numeric_entries(
+      sys::Fd(::openat(m_root_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
 }
 
 std::optional<std::uint64_t> ProcReader::mount_ns(std::string_view pid, std::error_code& ec) const
 {
-  const auto text = link_text(m_root + "/" + std::string(pid) + "/ns/mnt", ec);
+  const auto text = link_text(m_root_fd.get(), std::string(pid) + "/ns/mnt", ec);
   return text ? parse_ns_link(*text) : std::nullopt;
 }
 
@@ -270,13 +310,13 @@ std::optional<std::string> ProcReader::read(pid_t pid, std::string_view file) co
 bool ProcReader::chrooted(pid_t pid) const
 {
   std::error_code ec;
-  const auto root = link_text(m_root + "/" + std::to_string(pid) + "/root", ec);
+  const auto root = link_text(m_root_fd.get(), std::to_string(pid) + "/root", ec);
   return root && *root != "/";
 }
 
 sys::Fd ProcReader::open(const std::string& relative) const
 {
-  return sys::Fd(::open((m_root + "/" + relative).c_str(), O_RDONLY | O_CLOEXEC));
+  return sys::Fd(::openat(m_root_fd.get(), relative.c_str(), O_RDONLY | O_CLOEXEC));
 }
 
 } // namespace nsrun::procfs

@@ -4,6 +4,7 @@
 #include "procfs/parse.hpp"
 #include "sys/fd.hpp"
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -15,6 +16,31 @@
 #include <vector>
 
 namespace nsrun::procfs {
+
+// One open file descriptor of a process, as statx sees what it points to.
+// Its link text ("/srv/data/x", "mnt:[4026532200]", "pipe:[123]") costs a
+// syscall as dear as the statx, so it is read only when asked for.
+class OpenFd
+{
+public:
+  OpenFd(int number, const struct statx& sx, int dir_fd, const char* name)
+      : fd(number),
+        stat(sx),
+        m_dir_fd(dir_fd),
+        m_name(name)
+  {}
+
+  int fd;
+  const struct statx& stat; // type, mode, device, rdev, mount id
+  // nullopt when it was closed since.
+  [[nodiscard]] std::optional<std::string> link() const;
+  // Whether it can be a namespace (then only link() tells which).
+  [[nodiscard]] bool may_be_namespace() const;
+
+private:
+  int m_dir_fd;
+  const char* m_name;
+};
 
 // One /proc/PID directory, held open so that each read is a lookup relative
 // to it rather than a walk from /proc (which revalidates the pid every time).
@@ -29,8 +55,9 @@ public:
   // From the link count of task/ (2 + threads): one stat, no parsing.
   [[nodiscard]] long thread_count() const;
   [[nodiscard]] std::vector<pid_t> thread_ids() const;
-  bool for_each_fd(const std::function<void(int, std::string_view, int)>& visit,
-                   std::error_code& ec) const;
+  // Each open fd; false with ec when the list cannot be read.
+  bool for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const;
+  // A file produced in one piece (stat, cmdline, cgroup); nullopt when gone.
   [[nodiscard]] std::optional<std::string> read(const char* file) const;
   [[nodiscard]] bool chrooted() const;
   // statx of what a magic link under this directory points to ("cwd",
@@ -86,6 +113,7 @@ public:
 
 private:
   std::string m_root;
+  sys::Fd m_root_fd; // every lookup is relative to it
 };
 
 } // namespace nsrun::procfs

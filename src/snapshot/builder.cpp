@@ -146,31 +146,39 @@ private:
     std::error_code fec;
     const bool files = m_options.files != BuildOptions::Files::None;
     dir->for_each_fd(
-        [&](int fd, std::string_view link, int dir_fd) {
-          if (const auto pinned = procfs::parse_ns_link(link)) {
-            if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
-              scan.fd_pins.push_back({*pinned, pid, fd});
+        [&](const procfs::OpenFd& open) {
+          const struct statx& sx = open.stat;
+          std::optional<std::string> link;
+          if (open.may_be_namespace()) {
+            link = open.link();
+            if (const auto pinned = link ? procfs::parse_ns_link(*link) : std::nullopt) {
+              if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
+                scan.fd_pins.push_back({*pinned, pid, open.fd});
+              }
+              return;
             }
-            return;
-          }
-          // Sockets, pipes and anonymous inodes keep no filesystem busy.
-          if ((!files && !m_options.opened_device) || link.empty() || link[0] != '/') {
-            return;
-          }
-          struct statx sx = {};
-          const std::string name = std::to_string(fd);
-          if (::statx(dir_fd, name.c_str(), AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MNT_ID, &sx) !=
-              0) {
-            return;
           }
           const dev_t rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
-          if (m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device) {
-            scan.device_opens.push_back({pid, fd, rdev, std::string(link)});
+          const bool device =
+              m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device;
+          const bool file = files && wanted(sx.stx_dev_major, sx.stx_dev_minor);
+          if (!device && !file) {
+            return;
           }
-          if (files && wanted(sx.stx_dev_major, sx.stx_dev_minor)) {
-            scan.holds.push_back({pid, HoldKind::Fd, fd, sx.stx_dev_major, sx.stx_dev_minor,
-                                  (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0,
-                                  std::string(link)});
+          if (!link) {
+            link = open.link();
+          }
+          // Only a path names a file; sockets, pipes and anonymous inodes
+          // keep no filesystem busy.
+          if (!link || link->empty() || (*link)[0] != '/') {
+            return;
+          }
+          if (device) {
+            scan.device_opens.push_back({pid, open.fd, rdev, *link});
+          }
+          if (file) {
+            scan.holds.push_back({pid, HoldKind::Fd, open.fd, sx.stx_dev_major, sx.stx_dev_minor,
+                                  (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0, *link});
           }
         },
         fec);

@@ -13,10 +13,11 @@
 # In both, an ext4 filesystem on a loop device is mounted, copied into every
 # namespace, then unmounted in the benchmark's own namespace: the leak nsrun
 # exists for. grep looks for the device the way the widely copied script does.
-# Prints median times over RUNS (default 5) runs, interleaved, with lsns,
-# nsrun tree and nsrun leaks timed in the same scenarios, each nsrun
-# command's phases (-vv) and peak RSS, and a warning when the load average
-# is above 1 after waiting for it to settle.
+# Prints median times over RUNS (default 5) runs, interleaved, with the
+# floor (holders-floor: only the syscalls any tool must make for holders'
+# answers, on every CPU), lsns, nsrun tree and nsrun leaks timed in the same
+# scenarios, each nsrun command's phases (-vv) and peak RSS, and a warning
+# when the load average is above 1 after waiting for it to settle.
 set -eu
 
 build=$(cd "${1:?usage: holders-bench.sh BUILD_DIR [PROCESSES NAMESPACES MOUNTS]}" && pwd)
@@ -32,6 +33,8 @@ if [ "${NSRUN_BENCH_INSIDE:-}" != yes ]; then
 fi
 
 nsrun=$build/nsrun
+floor=$build/tests/bench/holders-floor
+[ -x "$floor" ] || { echo "holders-bench.sh: $floor is missing: build the tests first" >&2; exit 2; }
 scratch=$(mktemp -d /tmp/nsrun-bench-XXXXXX)
 mount -t tmpfs bench "$scratch"
 trap 'rmdir "$scratch" 2>/dev/null || true' EXIT
@@ -71,19 +74,23 @@ check_load() {
   fi
 }
 
-# Runs grep, nsrun holders, lsns, nsrun tree and nsrun leaks RUNS times each,
-# interleaved; checks that grep and holders name the same processes; prints
-# medians, the ratio grep/holders, each nsrun command's phases and peak RSS.
+# Runs grep, the floor, nsrun holders, lsns, nsrun tree and nsrun leaks RUNS
+# times each, interleaved; checks that grep, the floor and holders find the
+# same processes; prints medians, the ratios, each nsrun command's phases
+# and peak RSS. The floor needs PROCMAP_QUERY and listmount (Linux 6.11):
+# without them it says so and is left out.
 measure() {
   label=$1
   load_warning=$(check_load)
-  grep_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
+  grep_times="" floor_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
   r=0
   while [ "$r" -lt "$runs" ]; do
     t0=$(now_ns)
     grep -l -F " $loop " /proc/[0-9]*/mountinfo 2>/dev/null \
       | sed 's|/proc/\([0-9]*\)/mountinfo|\1|' | sort -n > "$scratch/grep.out" || true
     t1=$(now_ns)
+    "$floor" "$majmin" > "$scratch/floor.out" 2> "$scratch/floor.err" || echo none > "$scratch/floor.out"
+    tf=$(now_ns)
     "$nsrun" holders --json "$loop" > "$scratch/nsrun.json" || true
     t2=$(now_ns)
     lsns -t mnt -J > /dev/null
@@ -93,7 +100,8 @@ measure() {
     "$nsrun" leaks --json > /dev/null || true
     t5=$(now_ns)
     grep_times="$grep_times $((t1 - t0))"
-    holders_times="$holders_times $((t2 - t1))"
+    floor_times="$floor_times $((tf - t1))"
+    holders_times="$holders_times $((t2 - tf))"
     lsns_times="$lsns_times $((t3 - t2))"
     tree_times="$tree_times $((t4 - t3))"
     leaks_times="$leaks_times $((t5 - t4))"
@@ -105,13 +113,27 @@ measure() {
     diff "$scratch/grep.out" "$scratch/nsrun.out" | head >&2
     exit 1
   fi
+  found=$(cat "$scratch/floor.out")
+  if [ "$found" != none ] && [ "$found" -ne "$(wc -l < "$scratch/grep.out")" ]; then
+    echo "$label: the floor found $found holding processes, grep $(wc -l < "$scratch/grep.out")" >&2
+    exit 1
+  fi
   g=$(median_ms "$grep_times")
   h=$(median_ms "$holders_times")
   echo "$label, $(wc -l < "$scratch/grep.out") holding processes, $runs runs:"
   [ -z "$load_warning" ] || echo "$load_warning"
-  awk -v g="$g" -v h="$h" -v l="$(median_ms "$lsns_times")" -v t="$(median_ms "$tree_times")" \
-    -v k="$(median_ms "$leaks_times")" 'BEGIN {
-    printf "  grep -l %9.1f ms\n  holders %9.1f ms  %6.1fx grep\n", g, h, g / h
+  [ "$found" != none ] || echo "  floor: $(cat "$scratch/floor.err")"
+  f=$(median_ms "$floor_times")
+  [ "$found" != none ] || f=0
+  awk -v g="$g" -v f="$f" -v h="$h" -v l="$(median_ms "$lsns_times")" \
+    -v t="$(median_ms "$tree_times")" -v k="$(median_ms "$leaks_times")" 'BEGIN {
+    printf "  grep -l %9.1f ms\n", g
+    if (f > 0) {
+      printf "  floor   %9.1f ms  %6.1fx grep\n", f, g / f
+      printf "  holders %9.1f ms  %6.1fx grep  %6.2fx floor\n", h, g / h, h / f
+    } else {
+      printf "  floor         n/a\n  holders %9.1f ms  %6.1fx grep\n", h, g / h
+    }
     printf "  lsns    %9.1f ms\n  tree    %9.1f ms  %6.2fx holders\n", l, t, t / h
     printf "  leaks   %9.1f ms  %6.2fx holders\n", k, k / h }'
   # One more run each with -vv: where the time goes, and peak memory.
@@ -126,6 +148,7 @@ make_mounts
 truncate -s 16M "$scratch/disk.img"
 mkfs.ext4 -q -F "$scratch/disk.img"
 loop=$(losetup --find --show "$scratch/disk.img")
+majmin=$(cat "/sys/class/block/${loop#/dev/}/dev")
 trap 'losetup -d "$loop" 2>/dev/null; rmdir "$scratch" 2>/dev/null || true' EXIT
 mkdir -p "$scratch/target"
 mount "$loop" "$scratch/target"

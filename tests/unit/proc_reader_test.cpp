@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -53,6 +56,46 @@ TEST_F(FakeProc, ReadsPidsFilesLinksAndThreads)
   EXPECT_EQ(dir->thread_ids(), (std::vector<pid_t>{42, 43}));
   EXPECT_EQ(dir->mount_ns(ec), 4026532200U);
   EXPECT_TRUE(dir->chrooted());
+}
+
+TEST_F(FakeProc, ReadsEachFdWithOneStatxAndItsLinkOnlyOnRequest)
+{
+  fs::create_directories(m_root / "42/fd");
+  std::ofstream(m_root / "data") << "x";
+  fs::create_symlink(m_root / "data", m_root / "42/fd/3");
+  fs::create_symlink("pipe:[123]", m_root / "42/fd/4"); // closed: nothing to follow
+  std::ofstream(m_root / "42/fd/notanfd") << "";
+  const ProcReader proc(m_root.string());
+  const auto dir = proc.pid_dir(42);
+  ASSERT_TRUE(dir);
+  struct statx data = {};
+  ASSERT_EQ(::statx(AT_FDCWD, (m_root / "data").c_str(), 0, STATX_INO, &data), 0);
+  std::vector<int> fds;
+  std::error_code ec;
+  EXPECT_TRUE(dir->for_each_fd(
+      [&](const OpenFd& open) {
+        fds.push_back(open.fd);
+        EXPECT_EQ(open.stat.stx_ino, data.stx_ino) << "the file it points to";
+        EXPECT_FALSE(open.may_be_namespace()) << "a file on a real device";
+        EXPECT_EQ(open.link(), (m_root / "data").string());
+      },
+      ec));
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(fds, std::vector<int>{3});
+  EXPECT_FALSE(proc.pid_dir(1)->for_each_fd([](const OpenFd&) {}, ec));
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+}
+
+TEST_F(FakeProc, ReadsAFileLongerThanOneReadToTheEnd)
+{
+  const std::string cmdline(10000, 'a');
+  std::ofstream(m_root / "42/cmdline") << cmdline;
+  std::ofstream(m_root / "42/stat") << "42 (x) S 1";
+  const auto dir = ProcReader(m_root.string()).pid_dir(42);
+  ASSERT_TRUE(dir);
+  EXPECT_EQ(dir->read("cmdline"), cmdline);
+  EXPECT_EQ(dir->read("stat"), "42 (x) S 1");
+  EXPECT_FALSE(dir->read("cgroup"));
 }
 
 TEST_F(FakeProc, AGoneProcessIsAnAnswer)
