@@ -83,6 +83,9 @@ public:
       m_snapshot.host_ns = m_snapshot.caller_ns;
     }
     const auto start = Clock::now();
+    if (m_options.files == BuildOptions::Files::Unmounted) {
+      m_mounted_here = list_own_mount_ids_and_devices();
+    }
     const auto pids = m_proc.pids();
     std::vector<ProcessScan> scans(pids.size());
     parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
@@ -161,7 +164,8 @@ private:
           const dev_t rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
           const bool device =
               m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device;
-          const bool file = files && wanted(sx.stx_dev_major, sx.stx_dev_minor);
+          const bool file = files && wanted(sx.stx_dev_major, sx.stx_dev_minor,
+                                            (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0);
           if (!device && !file) {
             return;
           }
@@ -188,14 +192,25 @@ private:
     return scan;
   }
 
-  // Whether a file on this filesystem is one BuildOptions::files asks for;
-  // Unmounted keeps every block-device filesystem until the tables are read.
-  [[nodiscard]] bool wanted(unsigned major, unsigned minor) const
+  // Whether a file on this filesystem, reached through this mount (0: not
+  // known), is one BuildOptions::files asks for. Unmounted keeps every
+  // block-device filesystem until the tables are read, but for one reached
+  // through a mount of the caller's namespace (or, mount unknown, on a
+  // filesystem mounted there): keep_holds_of_unmounted_filesystems would
+  // drop those, after their paths were read for nothing.
+  [[nodiscard]] bool wanted(unsigned major, unsigned minor, std::uint64_t mnt_id) const
   {
     if (m_options.files == BuildOptions::Files::OnDevice) {
       return m_options.files_device && makedev(major, minor) == *m_options.files_device;
     }
-    return m_options.files == BuildOptions::Files::Unmounted && major != 0;
+    if (m_options.files != BuildOptions::Files::Unmounted || major == 0) {
+      return false;
+    }
+    if (!m_mounted_here) {
+      return true;
+    }
+    return mnt_id != 0 ? m_mounted_here->ids.count(mnt_id) == 0
+                       : m_mounted_here->devices.count({major, minor}) == 0;
   }
 
   // Working directory, root, executable and mappings (what fuser -m reads
@@ -205,15 +220,15 @@ private:
     static constexpr std::pair<const char*, HoldKind> places[] = {
         {"cwd", HoldKind::Cwd}, {"root", HoldKind::Root}, {"exe", HoldKind::Exe}};
     for (const auto& [link, kind] : places) {
-      if (const auto t = dir.target_of(link); t && wanted(t->major, t->minor)) {
+      if (const auto t = dir.target_of(link); t && wanted(t->major, t->minor, t->mnt_id)) {
         char path[4096];
         const ssize_t n = ::readlinkat(dir.fd(), link, path, sizeof path);
         scan.holds.push_back({dir.pid(), kind, -1, t->major, t->minor, t->mnt_id,
                               n > 0 ? std::string(path, static_cast<std::size_t>(n)) : ""});
       }
     }
-    const auto maps =
-        dir.mapped_files([this](unsigned major, unsigned minor) { return wanted(major, minor); });
+    const auto maps = dir.mapped_files(
+        [this](unsigned major, unsigned minor) { return wanted(major, minor, 0); });
     for (const auto& m : maps.value_or(std::vector<procfs::MapEntry>{})) {
       scan.holds.push_back({dir.pid(), HoldKind::Map, -1, m.major, m.minor, 0, m.path});
     }
@@ -392,6 +407,7 @@ private:
   procfs::ProcReader m_proc;
   Snapshot m_snapshot;
   std::deque<NsId> m_pending;
+  std::optional<MountedHere> m_mounted_here; // Files::Unmounted only
 };
 
 } // namespace

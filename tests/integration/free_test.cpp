@@ -194,6 +194,96 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
   }
 }
 
+// After a lazy unmount no namespace has the filesystem any more: only a
+// process's files keep it alive. leaks finds it through them, whether or not
+// the kernel lets the scan skip files on mounts the caller still has
+// (listmount). A filesystem still mounted elsewhere is no leak, though
+// holders names the process that keeps the detached mount.
+TEST(Free, AFilesystemKeptOnlyByFilesAfterALazyUnmountIsALeak)
+{
+  struct Case
+  {
+    std::string what;
+    std::string setup;
+    std::string fake; // a fake_syscall rule for every nsrun, or ""
+  };
+  const std::vector<Case> cases = {
+      {"open file", "exec 3<MNT/data", ""},
+      {"working directory", "cd MNT", ""},
+      {"mapping", "", ""},
+      {"open file, no listmount", "exec 3<MNT/data", "listmount=ENOSYS"},
+      {"open file, the filesystem mounted elsewhere too", "exec 3<MNT/data", ""},
+  };
+  for (const auto& c : cases) {
+    const auto host = in_fake_host(
+        [&] {
+          Disk disk;
+          std::ofstream(disk.mnt + "/data") << std::string(4096, 'x');
+          const std::string elsewhere = disk.mnt + "-too";
+          const bool too = c.what.find("elsewhere") != std::string::npos;
+          if (too) {
+            require(::mkdir(elsewhere.c_str(), 0755) == 0 &&
+                        ::mount(disk.dev().c_str(), elsewhere.c_str(), "ext4", 0, nullptr) == 0,
+                    "mount it elsewhere too");
+          }
+          auto nsrun = [&](std::vector<std::string> args) {
+            if (c.fake.empty()) {
+              args.insert(args.begin(), nsrun_binary());
+            } else {
+              args.insert(args.begin(), {fake_syscall_binary(), c.fake, "--", nsrun_binary()});
+            }
+            return run(args);
+          };
+          Pipe ready;
+          std::string setup = c.setup;
+          for (auto at = setup.find("MNT"); at != std::string::npos; at = setup.find("MNT")) {
+            setup.replace(at, 3, disk.mnt);
+          }
+          // In the caller's own namespace: no copy of the mount anywhere.
+          Process holder = c.what == "mapping"
+                               ? spawn({probe_binary(), "map", disk.mnt + "/data"},
+                                       {.fds = {{1, ready.write_end()}}})
+                               : spawn({"sh", "-c", setup + " && echo mapped && exec sleep 1000"},
+                                       {.fds = {{1, ready.write_end()}}});
+          ready.close_write();
+          require(ready.read_line() == "mapped", c.what + ": the holder did not start");
+          require(::umount2(disk.mnt.c_str(), MNT_DETACH) == 0, "umount -l");
+          require(!exclusive_open_works(disk.dev()), c.what + ": the device should be busy");
+
+          const std::string pid = std::to_string(holder.pid());
+          if (too) {
+            const auto leaks = nsrun({"leaks"});
+            require(leaks.exit_code() == 0,
+                    c.what + ": mounted at " + elsewhere + ", no leak: " + leaks.describe());
+            const auto holders = nsrun({"holders", disk.dev()});
+            require(holders.exit_code() == 0 && holders.out.find("pid " + pid) != std::string::npos,
+                    c.what + ": holders must name the process: " + holders.describe());
+            holder.kill();
+            require(::umount(elsewhere.c_str()) == 0, "umount " + elsewhere);
+            return;
+          }
+          const auto leaks = nsrun({"leaks"});
+          require(leaks.exit_code() == 1 && leaks.out.find(pid) != std::string::npos,
+                  c.what + ": leaks must name the process: " + leaks.describe());
+          const auto report = json::parse(nsrun({"leaks", "--json"}).out);
+          require(report.dump().find(pid) != std::string::npos, c.what + ": " + report.dump());
+
+          holder.kill();
+          const bool freed =
+              wait_until([&] { return exclusive_open_works(disk.dev()); }, std::chrono::seconds(5));
+          require(freed, c.what + ": still busy after the holder ended");
+          const auto after = nsrun({"leaks"});
+          require(after.exit_code() == 0, c.what +
+                                              ": a leak after the holder ended (its "
+                                              "executable and the rest are on mounted "
+                                              "filesystems): " +
+                                              after.describe());
+        },
+        kOwnPid1);
+    EXPECT_TRUE(host.ok()) << c.what << ": " << host.report;
+  }
+}
+
 // A loop device whose backing file is on the filesystem keeps it busy.
 TEST(Free, ALoopDeviceBackedByAFileOnItHoldsIt)
 {
