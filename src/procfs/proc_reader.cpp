@@ -55,10 +55,10 @@ std::vector<pid_t> numeric_entries(const sys::Fd& dir)
   return out;
 }
 
-std::optional<std::string> link_text(int dir_fd, const std::string& path, std::error_code& ec)
+std::optional<std::string> link_text(int dir_fd, const char* path, std::error_code& ec)
 {
-  char buffer[256];
-  const ssize_t n = ::readlinkat(dir_fd, path.c_str(), buffer, sizeof buffer);
+  char buffer[4096];
+  const ssize_t n = ::readlinkat(dir_fd, path, buffer, sizeof buffer);
   if (n < 0) {
     ec.assign(errno, std::generic_category());
     return std::nullopt;
@@ -189,7 +189,7 @@ std::optional<std::uint64_t> PidDir::mount_ns(std::error_code& ec) const
 
 std::optional<std::uint64_t> PidDir::thread_mount_ns(pid_t tid, std::error_code& ec) const
 {
-  const auto text = link_text(m_dir.get(), "task/" + std::to_string(tid) + "/ns/mnt", ec);
+  const auto text = link_text(m_dir.get(), ("task/" + std::to_string(tid) + "/ns/mnt").c_str(), ec);
   return text ? parse_ns_link(*text) : std::nullopt;
 }
 
@@ -210,12 +210,8 @@ std::vector<pid_t> PidDir::thread_ids() const
 
 std::optional<std::string> OpenFd::link() const
 {
-  char target[4096];
-  const ssize_t n = ::readlinkat(m_dir_fd, m_name, target, sizeof target);
-  if (n <= 0) {
-    return std::nullopt;
-  }
-  return std::string(target, static_cast<std::size_t>(n));
+  std::error_code ec;
+  return link_text(m_dir_fd, m_name, ec);
 }
 
 bool OpenFd::may_be_namespace() const
@@ -298,7 +294,7 @@ std::vector<pid_t> ProcReader::pids() const
 
 std::optional<std::uint64_t> ProcReader::mount_ns(std::string_view pid, std::error_code& ec) const
 {
-  const auto text = link_text(m_root_fd.get(), std::string(pid) + "/ns/mnt", ec);
+  const auto text = link_text(m_root_fd.get(), (std::string(pid) + "/ns/mnt").c_str(), ec);
   return text ? parse_ns_link(*text) : std::nullopt;
 }
 
@@ -310,7 +306,7 @@ std::optional<std::string> ProcReader::read(pid_t pid, std::string_view file) co
 bool ProcReader::chrooted(pid_t pid) const
 {
   std::error_code ec;
-  const auto root = link_text(m_root_fd.get(), std::to_string(pid) + "/root", ec);
+  const auto root = link_text(m_root_fd.get(), (std::to_string(pid) + "/root").c_str(), ec);
   return root && *root != "/";
 }
 

@@ -2,10 +2,12 @@
 #include "snapshot/builder.hpp"
 
 #include "log/log.hpp"
+#include "mountinfo/own_mounts.hpp"
 #include "procfs/proc_reader.hpp"
 #include "snapshot/mount_table.hpp"
 #include "snapshot/namespace_access.hpp"
 #include "snapshot/namespace_mounts.hpp"
+#include "sys/error.hpp"
 #include "sys/fd.hpp"
 
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 
 namespace nsrun::snapshot {
 namespace {
@@ -55,6 +58,27 @@ void parallel_for(std::size_t count, std::size_t min_per_thread,
   }
 }
 
+// Mounts and filesystems that some table has. A file reached through one of
+// these mounts (or, its mount unknown, on one of these filesystems) is on a
+// mounted filesystem, which leaks leaves alone.
+class Mounted
+{
+public:
+  void add(const mountinfo::MountEntry& m)
+  {
+    m_ids.insert(m.id);
+    m_devices.insert({m.major, m.minor});
+  }
+  [[nodiscard]] bool reaches(unsigned major, unsigned minor, std::uint64_t mnt_id) const
+  {
+    return mnt_id != 0 ? m_ids.count(mnt_id) != 0 : m_devices.count({major, minor}) != 0;
+  }
+
+private:
+  std::set<std::uint64_t> m_ids;
+  std::set<std::pair<unsigned, unsigned>> m_devices;
+};
+
 // What one process told us, before it goes into the snapshot.
 struct ProcessScan
 {
@@ -84,7 +108,7 @@ public:
     }
     const auto start = Clock::now();
     if (m_options.files == BuildOptions::Files::Unmounted) {
-      m_mounted_here = list_own_mount_ids_and_devices();
+      m_mounted_here = mounted_here();
     }
     const auto pids = m_proc.pids();
     std::vector<ProcessScan> scans(pids.size());
@@ -206,11 +230,22 @@ private:
     if (m_options.files != BuildOptions::Files::Unmounted || major == 0) {
       return false;
     }
-    if (!m_mounted_here) {
-      return true;
+    return !m_mounted_here || !m_mounted_here->reaches(major, minor, mnt_id);
+  }
+
+  // The caller's own mounts, for wanted(); nullopt when they cannot be read
+  // (the scan then reads every such file and the tables decide).
+  static std::optional<Mounted> mounted_here()
+  {
+    try {
+      Mounted here;
+      for (const auto& m : mountinfo::read_own_mounts()) {
+        here.add(m);
+      }
+      return here;
+    } catch (const sys::SystemError&) {
+      return std::nullopt;
     }
-    return mnt_id != 0 ? m_mounted_here->ids.count(mnt_id) == 0
-                       : m_mounted_here->devices.count({major, minor}) == 0;
   }
 
   // Working directory, root, executable and mappings (what fuser -m reads
@@ -268,18 +303,15 @@ private:
   // filesystem alive that nothing shows any more: that is what leaks wants.
   void keep_holds_of_unmounted_filesystems()
   {
-    std::set<std::uint64_t> ids;
-    std::set<std::pair<unsigned, unsigned>> devices;
+    Mounted mounted;
     for (const auto& [id, n] : m_snapshot.namespaces) {
       m_snapshot.file_holds_certain = m_snapshot.file_holds_certain && n.mounts_known;
       for (const auto& m : n.mounts) {
-        ids.insert(m.id);
-        devices.insert({m.major, m.minor});
+        mounted.add(m);
       }
     }
-    std::erase_if(m_snapshot.file_holds, [&](const FileHold& h) {
-      return h.mnt_id != 0 ? ids.count(h.mnt_id) != 0 : devices.count({h.major, h.minor}) != 0;
-    });
+    std::erase_if(m_snapshot.file_holds,
+                  [&](const FileHold& h) { return mounted.reaches(h.major, h.minor, h.mnt_id); });
   }
 
   // One namespace's table as read, before it is stored in the snapshot.
@@ -407,7 +439,7 @@ private:
   procfs::ProcReader m_proc;
   Snapshot m_snapshot;
   std::deque<NsId> m_pending;
-  std::optional<MountedHere> m_mounted_here; // Files::Unmounted only
+  std::optional<Mounted> m_mounted_here; // Files::Unmounted only
 };
 
 } // namespace

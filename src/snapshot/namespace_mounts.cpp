@@ -205,24 +205,6 @@ std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_
   return out;
 }
 
-std::optional<MountedHere> list_own_mount_ids_and_devices()
-{
-  const auto ids = mountinfo::list_mount_ids(0);
-  if (!ids) {
-    return std::nullopt;
-  }
-  mountinfo::StatmountBuffer buffer;
-  MountedHere here;
-  for (const auto id : *ids) {
-    if (buffer.fill(id, 0, api::kStatmountSbBasic | api::kStatmountMntBasic)) {
-      const auto m = buffer.entry();
-      here.ids.insert(m.id);
-      here.devices.insert({m.major, m.minor});
-    }
-  }
-  return here;
-}
-
 std::optional<std::string> mountinfo_via_setns(int ns_fd)
 {
   return sys::output_of_child([ns_fd](int out) {

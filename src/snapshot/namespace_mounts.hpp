@@ -8,9 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace nsrun::snapshot {
@@ -62,17 +60,6 @@ enum class Keep { Drop, Cheap, Whole };
 // The same selection on a table read whole (the mountinfo path).
 [[nodiscard]] std::vector<mountinfo::MountEntry>
 select_mounts(std::vector<mountinfo::MountEntry> mounts, const MountQuery& query);
-
-// Which mounts and filesystems the caller's namespace has, by mountinfo's
-// mount id and by device, from one superblock-only statmount per mount: a
-// file reached through one of them is not on an unmounted filesystem.
-// nullopt where the kernel has no listmount.
-struct MountedHere
-{
-  std::set<std::uint64_t> ids;
-  std::set<std::pair<unsigned, unsigned>> devices;
-};
-[[nodiscard]] std::optional<MountedHere> list_own_mount_ids_and_devices();
 
 // The mountinfo text of a namespace as seen from its own root: a child
 // process joins it with setns(2) and reads /proc/self/mountinfo. For

@@ -47,10 +47,24 @@ bool plans_a_detach(const std::string& out)
   return out.rfind("would detach ", 0) == 0 || out.find("\nwould detach ") != std::string::npos;
 }
 
-RunResult nsrun(std::vector<std::string> args)
+// nsrun ARGS, under fake_syscall's rule when one is given (a kernel that
+// lacks or refuses something).
+RunResult nsrun(std::vector<std::string> args, const std::string& fake_rule = {})
 {
   args.insert(args.begin(), nsrun_binary());
+  if (!fake_rule.empty()) {
+    args.insert(args.begin(), {fake_syscall_binary(), fake_rule, "--"});
+  }
   return run(args);
+}
+
+// text with every MNT replaced by the mount point.
+std::string with_mnt(std::string text, const std::string& mnt)
+{
+  for (auto at = text.find("MNT"); at != std::string::npos; at = text.find("MNT")) {
+    text.replace(at, 3, mnt);
+  }
+  return text;
 }
 
 bool exclusive_open_works(const std::string& device)
@@ -118,25 +132,14 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
     const auto host = in_fake_host(
         [&] {
           Disk disk;
-          auto replace = [&](std::string text) {
-            for (auto at = text.find("MNT"); at != std::string::npos; at = text.find("MNT")) {
-              text.replace(at, 3, disk.mnt);
-            }
-            return text;
+          auto replace = [&](const std::string& text) {
+            return with_mnt(text, disk.mnt);
           };
           std::ofstream(disk.mnt + "/mapped") << std::string(4096, 'x');
           const bool mapping = c.what.rfind("mapping", 0) == 0;
           // Every nsrun of the text case runs where PROCMAP_QUERY fails as
           // on older kernels.
-          auto nsrun = [&](std::vector<std::string> args) {
-            if (c.what == "mapping, read as text") {
-              args.insert(args.begin(),
-                          {fake_syscall_binary(), "procmap-query=ENOTTY", "--", nsrun_binary()});
-            } else {
-              args.insert(args.begin(), nsrun_binary());
-            }
-            return run(args);
-          };
+          const std::string fake = c.what == "mapping, read as text" ? "procmap-query=ENOTTY" : "";
           Process holder = mapping
                            ? [&] {
                                Pipe out;
@@ -152,7 +155,7 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
           const std::string pid = std::to_string(holder.pid());
           require(!exclusive_open_works(disk.dev()), c.what + ": the device should be busy");
 
-          const auto before = nsrun({"holders", disk.dev()});
+          const auto before = nsrun({"holders", disk.dev()}, fake);
           require(before.exit_code() == 0, c.what + ": " + before.describe());
           require(before.out.find("pid " + pid) != std::string::npos &&
                       before.out.find(replace(c.words)) != std::string::npos,
@@ -161,7 +164,7 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
                       before.out.find("`kill " + pid + "`") != std::string::npos,
                   c.what + ": no honest advice: " + before.out);
 
-          const auto detach = nsrun({"holders", "--detach", disk.dev()});
+          const auto detach = nsrun({"holders", "--detach", disk.dev()}, fake);
           require(detach.exit_code() == 1,
                   c.what + ": --detach must say still held: " + detach.describe());
           require(detach.out.find("STILL HELD") != std::string::npos &&
@@ -170,13 +173,13 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
           require(::kill(holder.pid(), 0) == 0, "--detach must not kill the holder");
           require(!exclusive_open_works(disk.dev()), c.what + ": the kernel says it is free?");
 
-          const auto again = nsrun({"holders", "--json", disk.dev()});
+          const auto again = nsrun({"holders", "--json", disk.dev()}, fake);
           require(again.exit_code() == 0, c.what + ": held, still: " + again.describe());
           const auto report = json::parse(again.out);
           require(report["status"] == "held" && !report["files"].empty() &&
                       report["files"][0]["pid"] == holder.pid(),
                   c.what + ": " + report.dump());
-          const auto leaks = nsrun({"leaks"});
+          const auto leaks = nsrun({"leaks"}, fake);
           require(leaks.exit_code() == 1 && leaks.out.find(pid) != std::string::npos,
                   c.what + ": leaks must report it: " + leaks.describe());
 
@@ -185,9 +188,10 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
           const bool freed =
               wait_until([&] { return exclusive_open_works(disk.dev()); }, std::chrono::seconds(5));
           require(freed, c.what + ": still busy after the holder ended");
-          const auto after = nsrun({"holders", disk.dev()});
+          const auto after = nsrun({"holders", disk.dev()}, fake);
           require(after.exit_code() == 1, c.what + ": " + after.describe());
-          require(nsrun({"leaks"}).exit_code() == 0, c.what + ": leaks after the holder ended");
+          require(nsrun({"leaks"}, fake).exit_code() == 0,
+                  c.what + ": leaks after the holder ended");
         },
         kOwnPid1);
     EXPECT_TRUE(host.ok()) << c.what << ": " << host.report;
@@ -196,8 +200,8 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
 
 // After a lazy unmount no namespace has the filesystem any more: only a
 // process's files keep it alive. leaks finds it through them, whether or not
-// the kernel lets the scan skip files on mounts the caller still has
-// (listmount). A filesystem still mounted elsewhere is no leak, though
+// the kernel has listmount (without it, its own mounts and the tables come
+// from mountinfo). A filesystem still mounted elsewhere is no leak, though
 // holders names the process that keeps the detached mount.
 TEST(Free, AFilesystemKeptOnlyByFilesAfterALazyUnmountIsALeak)
 {
@@ -226,19 +230,8 @@ TEST(Free, AFilesystemKeptOnlyByFilesAfterALazyUnmountIsALeak)
                         ::mount(disk.dev().c_str(), elsewhere.c_str(), "ext4", 0, nullptr) == 0,
                     "mount it elsewhere too");
           }
-          auto nsrun = [&](std::vector<std::string> args) {
-            if (c.fake.empty()) {
-              args.insert(args.begin(), nsrun_binary());
-            } else {
-              args.insert(args.begin(), {fake_syscall_binary(), c.fake, "--", nsrun_binary()});
-            }
-            return run(args);
-          };
           Pipe ready;
-          std::string setup = c.setup;
-          for (auto at = setup.find("MNT"); at != std::string::npos; at = setup.find("MNT")) {
-            setup.replace(at, 3, disk.mnt);
-          }
+          const std::string setup = with_mnt(c.setup, disk.mnt);
           // In the caller's own namespace: no copy of the mount anywhere.
           Process holder = c.what == "mapping"
                                ? spawn({probe_binary(), "map", disk.mnt + "/data"},
@@ -252,27 +245,27 @@ TEST(Free, AFilesystemKeptOnlyByFilesAfterALazyUnmountIsALeak)
 
           const std::string pid = std::to_string(holder.pid());
           if (too) {
-            const auto leaks = nsrun({"leaks"});
+            const auto leaks = nsrun({"leaks"}, c.fake);
             require(leaks.exit_code() == 0,
                     c.what + ": mounted at " + elsewhere + ", no leak: " + leaks.describe());
-            const auto holders = nsrun({"holders", disk.dev()});
+            const auto holders = nsrun({"holders", disk.dev()}, c.fake);
             require(holders.exit_code() == 0 && holders.out.find("pid " + pid) != std::string::npos,
                     c.what + ": holders must name the process: " + holders.describe());
             holder.kill();
             require(::umount(elsewhere.c_str()) == 0, "umount " + elsewhere);
             return;
           }
-          const auto leaks = nsrun({"leaks"});
+          const auto leaks = nsrun({"leaks"}, c.fake);
           require(leaks.exit_code() == 1 && leaks.out.find(pid) != std::string::npos,
                   c.what + ": leaks must name the process: " + leaks.describe());
-          const auto report = json::parse(nsrun({"leaks", "--json"}).out);
+          const auto report = json::parse(nsrun({"leaks", "--json"}, c.fake).out);
           require(report.dump().find(pid) != std::string::npos, c.what + ": " + report.dump());
 
           holder.kill();
           const bool freed =
               wait_until([&] { return exclusive_open_works(disk.dev()); }, std::chrono::seconds(5));
           require(freed, c.what + ": still busy after the holder ended");
-          const auto after = nsrun({"leaks"});
+          const auto after = nsrun({"leaks"}, c.fake);
           require(after.exit_code() == 0, c.what +
                                               ": a leak after the holder ended (its "
                                               "executable and the rest are on mounted "
