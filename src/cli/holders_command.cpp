@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/inspect_commands.hpp"
+#include "cli/scan.hpp"
 #include "diagnose/holders.hpp"
 #include "log/log.hpp"
 #include "remedy/detach.hpp"
@@ -41,7 +42,7 @@ private:
 snapshot::Snapshot scan(const diagnose::Target& target)
 {
   Stopwatch watch;
-  snapshot::BuildOptions build;
+  snapshot::BuildOptions build = scan_options();
   if (target.kind == diagnose::Target::Kind::Device) {
     build.opened_device = target.device;
   }

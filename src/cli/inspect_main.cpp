@@ -158,6 +158,24 @@ std::vector<std::string> accepted_options(std::string_view subcommand)
   return names;
 }
 
+namespace {
+
+// A scan holds an fd per namespace and per process directory at a time:
+// take what the hard limit allows, as systemd does for its own tools. Any
+// EMFILE or ENFILE left is counted where it happens ("cannot tell").
+void raise_fd_limit()
+{
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      log::debug("cannot raise the open file limit: {}", std::strerror(errno));
+    }
+  }
+}
+
+} // namespace
+
 int inspect_main(int argc, char** argv)
 {
   // Like the launcher: a privileged copy in the hands of any user would
@@ -195,6 +213,7 @@ int inspect_main(int argc, char** argv)
     return kExitTrouble;
   }
   log::set_verbosity(common.quiet ? -1 : common.verbose);
+  raise_fd_limit();
   try {
     const std::string ns_dir =
         named::resolve_ns_dir(std::nullopt, std::getenv(named::kNsDirVariable));

@@ -34,13 +34,13 @@ struct Members
 {
   std::vector<pid_t> pids;
   std::vector<snapshot::ThreadMember> threads;
-  std::vector<pid_t> inaccessible;
+  std::vector<std::string> unseen; // processes not seen: "none" cannot be said
   snapshot::Snapshot snap;
 };
 
 Members members_of(snapshot::NsId ns)
 {
-  snapshot::BuildOptions build;
+  snapshot::BuildOptions build = scan_options();
   build.read_mounts = false;
   Members m;
   m.snap = snapshot::build_snapshot(build);
@@ -48,7 +48,7 @@ Members members_of(snapshot::NsId ns)
     m.pids = found->members;
     m.threads = found->threads;
   }
-  m.inaccessible = m.snap.inaccessible;
+  m.unseen = m.snap.coverage.unseen(snapshot::Coverage::Needs::Holders);
   snapshot::add_process_details(m.snap, m.pids);
   return m;
 }
@@ -165,10 +165,10 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   }
   const auto members = members_of(entry.inode);
   const std::size_t count = members.pids.size() + members.threads.size();
-  if (count == 0 && !members.inaccessible.empty() && !options.force) {
-    log::error("cannot tell whether processes still live in namespace '{}':{} (--force releases "
+  if (count == 0 && !members.unseen.empty() && !options.force) {
+    log::error("cannot tell whether processes still live in namespace '{}'.{} (--force releases "
                "it anyway)",
-               target.name, report::inaccessible_note(members.inaccessible));
+               target.name, report::unseen_note(members.unseen));
     return kExitTrouble;
   }
   if (count > 0 && !options.force) {

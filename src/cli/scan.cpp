@@ -5,13 +5,23 @@
 #include "snapshot/builder.hpp"
 
 #include <chrono>
+#include <cstdlib>
 
 namespace nsrun::cli {
+
+snapshot::BuildOptions scan_options()
+{
+  snapshot::BuildOptions build;
+  if (const char* vouched = std::getenv("NSRUN_HOST_PIDNS"); vouched != nullptr) {
+    build.host_pid_namespace = vouched;
+  }
+  return build;
+}
 
 snapshot::Snapshot scan_host(Scan scan)
 {
   const auto start = std::chrono::steady_clock::now();
-  snapshot::BuildOptions build;
+  snapshot::BuildOptions build = scan_options();
   if (scan == Scan::Leaks) {
     build.files = snapshot::BuildOptions::Files::Unmounted;
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "diagnose/named_entry.hpp"
+#include "snapshot/builder.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <string>
@@ -14,6 +15,9 @@ enum class Scan {
   Relations,  // every mount, strings only where it could be external (tree, list)
   Leaks,      // Relations, and the files that keep an unmounted filesystem alive
 };
+
+// Options every scan starts from: NSRUN_HOST_PIDNS, read here at the edge.
+[[nodiscard]] snapshot::BuildOptions scan_options();
 
 // The one snapshot tree, leaks, check, list, metrics and watch look at: every
 // process, every namespace's table (the host's and the caller's whole),

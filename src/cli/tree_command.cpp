@@ -67,11 +67,13 @@ int run_tree(const TreeOptions& options, const std::string& default_ns_dir)
     fmt::print("{}",
                report::tree_text(snap, tree, options.notruncate ? 0 : terminal_width(),
                                  options.all ? report::Collapse::None : report::Collapse::Similar));
-    if (const auto note = report::inaccessible_note(snap.inaccessible); !note.empty()) {
+    if (const auto note = report::unseen_note(snap); !note.empty()) {
       fmt::print("{}\n", note.substr(1));
     }
   }
-  return kExitYes;
+  // A tree that may lack namespaces is not the host's tree: say so in the
+  // exit status too, as every other subcommand does.
+  return snap.sees_everything() ? kExitYes : kExitTrouble;
 }
 
 } // namespace nsrun::cli

@@ -84,7 +84,7 @@ bool HoldersReport::busy_unexplained() const
 
 bool HoldersReport::certainly_free() const
 {
-  return !held_visibly() && inaccessible.empty() && !system.exclusive_busy.value_or(false);
+  return !held_visibly() && unseen.empty() && !system.exclusive_busy.value_or(false);
 }
 
 Reach reach_from_caller(const Snapshot& snapshot, NsId in, const MountEntry& mount)
@@ -131,7 +131,7 @@ HoldersReport find_holders(const Snapshot& snapshot, const Target& target,
                            const std::string& ns_dir, const SystemUsers& system)
 {
   HoldersReport report;
-  report.inaccessible = snapshot.inaccessible;
+  report.unseen = snapshot.coverage.unseen(snapshot::Coverage::Needs::Holders);
   report.device_opens = snapshot.device_opens;
   report.system = system;
   report.whole_system = target.whole_system;

@@ -74,7 +74,8 @@ struct HoldersReport
   std::vector<snapshot::FileHold> files; // processes with files on it (fuser -m)
   std::vector<snapshot::DeviceOpen> device_opens;
   SystemUsers system;
-  std::vector<pid_t> inaccessible;
+  // What the scan could not see (Coverage::unseen): "not held" only when empty.
+  std::vector<std::string> unseen;
   bool whole_system = false;
   // A path that is not mounted here, matching different filesystems in
   // different namespaces: which one was meant is not nsrun's guess.

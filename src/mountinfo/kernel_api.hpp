@@ -86,6 +86,17 @@ inline constexpr long kSysListmount = 458;
 inline constexpr unsigned kNsIoctlMagic = 0xb7;
 inline constexpr unsigned long kNsGetNstype = _IO(kNsIoctlMagic, 0x3);
 inline constexpr unsigned long kNsGetMntnsId = _IOR(kNsIoctlMagic, 0x5, __u64);
+// The kernel's list of mount namespaces (Linux 6.12, include/uapi/linux/nsfs.h):
+// each step returns an fd on the next one; EPERM outside the initial PID
+// namespace.
+struct MntNsInfo
+{
+  __u32 size;
+  __u32 nr_mounts;
+  __u64 mnt_ns_id;
+};
+inline constexpr unsigned long kNsMntGetNext = _IOR(kNsIoctlMagic, 11, MntNsInfo);
+inline constexpr unsigned long kNsMntGetPrev = _IOR(kNsIoctlMagic, 12, MntNsInfo);
 
 inline constexpr long kNsfsMagic = 0x6e736673;
 

@@ -46,8 +46,15 @@ std::vector<MountEntry> read_own_mounts()
   mounts.reserve(ids->size());
   StatmountBuffer buffer;
   for (const auto id : *ids) {
-    if (buffer.fill(id, 0, statmount_mask::propagation_and_place())) {
+    switch (buffer.fill(id, 0, statmount_mask::propagation_and_place())) {
+    case StatmountBuffer::Fill::Filled:
       mounts.push_back(buffer.entry());
+      break;
+    case StatmountBuffer::Fill::Gone:
+      break;
+    case StatmountBuffer::Fill::Failed:
+      // A table with holes would call mounted filesystems unmounted.
+      return read_own_mounts_from_mountinfo();
     }
   }
   return mounts;

@@ -18,14 +18,19 @@ namespace api = kernel_api;
 StatmountBuffer::StatmountBuffer() : m_storage(std::make_unique<std::uint64_t[]>(m_size / 8))
 {}
 
-bool StatmountBuffer::fill(std::uint64_t mnt_id, std::uint64_t ns_id, std::uint64_t mask)
+StatmountBuffer::Fill StatmountBuffer::fill(std::uint64_t mnt_id, std::uint64_t ns_id,
+                                            std::uint64_t mask)
 {
   for (;;) {
     if (api::statmount(mnt_id, ns_id, mask, m_storage.get(), m_size) == 0) {
-      return true;
+      return Fill::Filled;
     }
-    if (errno != EOVERFLOW || m_size >= (std::size_t{1} << 24)) {
-      return false;
+    const int err = errno;
+    if (err == ENOENT) {
+      return Fill::Gone;
+    }
+    if (err != EOVERFLOW || m_size >= (std::size_t{1} << 24)) {
+      return Fill::Failed;
     }
     m_size *= 4;
     m_storage = std::make_unique<std::uint64_t[]>(m_size / 8);

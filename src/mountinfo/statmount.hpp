@@ -25,8 +25,11 @@ class StatmountBuffer
 public:
   StatmountBuffer();
 
-  // false when the mount vanished, the kernel refused, or has no statmount.
-  bool fill(std::uint64_t mnt_id, std::uint64_t ns_id, std::uint64_t mask);
+  // Gone: the mount was unmounted since it was listed (ENOENT), which is
+  // normal. Failed: anything else (refused, no memory, no statmount); then
+  // the table it belongs to was not read, and must not be taken as whole.
+  enum class Fill { Filled, Gone, Failed };
+  [[nodiscard]] Fill fill(std::uint64_t mnt_id, std::uint64_t ns_id, std::uint64_t mask);
 
   // The answer as a mount entry; strings that were not asked for are empty
   // (source is "none" when the kernel has none, as in mountinfo).

@@ -39,18 +39,41 @@ bool for_each_entry(int dir_fd, Visit visit)
   }
 }
 
-// The numeric names in a directory (pids, tids), ascending.
-std::vector<pid_t> numeric_entries(const sys::Fd& dir)
+// A call that failed with ENOENT or ESRCH is made once more: those mean
+// "gone", and a gone answer must not rest on one failure (a fault, a
+// signal) when it hides what a process holds.
+template<typename Call>
+auto twice_if_gone(Call call)
 {
-  std::vector<pid_t> out;
-  if (!dir) {
-    return out;
+  auto result = call();
+  if (!result && (errno == ENOENT || errno == ESRCH)) {
+    result = call();
   }
-  for_each_entry(dir.get(), [&](const char* name) {
-    if (auto n = text::parse_number<pid_t>(name)) {
-      out.push_back(*n);
-    }
-  });
+  return result;
+}
+
+void set_errno(std::error_code& ec, int err)
+{
+  ec.assign(err, std::generic_category());
+}
+
+// The numeric names in a directory (pids, tids), ascending; nullopt with
+// ec when it could not be opened or read to its end.
+std::optional<std::vector<pid_t>> numeric_entries(const sys::Fd& dir, std::error_code& ec)
+{
+  if (!dir) {
+    set_errno(ec, errno);
+    return std::nullopt;
+  }
+  std::vector<pid_t> out;
+  if (!for_each_entry(dir.get(), [&](const char* name) {
+        if (auto n = text::parse_number<pid_t>(name)) {
+          out.push_back(*n);
+        }
+      })) {
+    set_errno(ec, errno);
+    return std::nullopt;
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -58,7 +81,11 @@ std::vector<pid_t> numeric_entries(const sys::Fd& dir)
 std::optional<std::string> link_text(int dir_fd, const char* path, std::error_code& ec)
 {
   char buffer[4096];
-  const ssize_t n = ::readlinkat(dir_fd, path, buffer, sizeof buffer);
+  const ssize_t n = twice_if_gone([&] {
+                      const ssize_t r = ::readlinkat(dir_fd, path, buffer, sizeof buffer);
+                      return r < 0 ? 0 : r + 1; // 0: failed, with errno
+                    }) -
+                    1;
   if (n < 0) {
     ec.assign(errno, std::generic_category());
     return std::nullopt;
@@ -140,10 +167,13 @@ std::string mapping_path(int maps_fd, std::uint64_t addr)
 } // namespace
 
 std::optional<std::vector<MapEntry>>
-PidDir::mapped_files(const std::function<bool(unsigned major, unsigned minor)>& wanted) const
+PidDir::mapped_files(const std::function<bool(unsigned major, unsigned minor)>& wanted,
+                     std::error_code& ec) const
 {
-  const sys::Fd maps(::openat(m_dir.get(), "maps", O_RDONLY | O_CLOEXEC));
+  const sys::Fd maps(
+      twice_if_gone([&] { return sys::Fd(::openat(m_dir.get(), "maps", O_RDONLY | O_CLOEXEC)); }));
   if (!maps) {
+    set_errno(ec, errno);
     return std::nullopt;
   }
   std::vector<MapEntry> out;
@@ -153,7 +183,14 @@ PidDir::mapped_files(const std::function<bool(unsigned major, unsigned minor)>& 
   };
   ProcmapQuery q;
   q.query_flags = kCoveringOrNextVma | kFileBackedVma;
-  while (::ioctl(maps.get(), kProcmapQuery, &q) == 0) {
+  // ENOENT ends the walk: asked twice, as a fault there would cut it short.
+  auto query = [&] {
+    int r = -1;
+    while ((r = ::ioctl(maps.get(), kProcmapQuery, &q)) != 0 && errno == EINTR) {
+    }
+    return r == 0;
+  };
+  while (twice_if_gone(query)) {
     if (wanted(q.dev_major, q.dev_minor) && !seen(q.dev_major, q.dev_minor)) {
       out.push_back({q.dev_major, q.dev_minor, q.inode, mapping_path(maps.get(), q.vma_start)});
     }
@@ -165,12 +202,17 @@ PidDir::mapped_files(const std::function<bool(unsigned major, unsigned minor)>& 
   if (errno == ENOENT) {
     return out; // no mapping above the last one
   }
+  if (errno == ESRCH && without_memory()) {
+    return out; // a kernel thread: no mappings at all
+  }
   if (errno != ENOTTY) {
+    set_errno(ec, errno);
     return std::nullopt;
   }
   // No PROCMAP_QUERY: the text, from the same file (nothing read from it yet).
   std::string text;
   if (!sys::read_all(maps.get(), text)) {
+    set_errno(ec, errno);
     return std::nullopt;
   }
   for (auto& m : parse_maps_by_device(text)) {
@@ -193,24 +235,42 @@ std::optional<std::uint64_t> PidDir::thread_mount_ns(pid_t tid, std::error_code&
   return text ? parse_ns_link(*text) : std::nullopt;
 }
 
-long PidDir::thread_count() const
+long PidDir::thread_count(std::error_code& ec) const
 {
   struct stat st = {};
-  if (::fstatat(m_dir.get(), "task", &st, 0) != 0) {
-    return 0;
+  if (!twice_if_gone([&] { return ::fstatat(m_dir.get(), "task", &st, 0) == 0; })) {
+    set_errno(ec, errno);
+    return -1;
   }
   return static_cast<long>(st.st_nlink) - 2;
 }
 
-std::vector<pid_t> PidDir::thread_ids() const
+std::optional<std::vector<pid_t>> PidDir::thread_ids(std::error_code& ec) const
 {
-  return numeric_entries(
-      sys::Fd(::openat(m_dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
+  return numeric_entries(sys::Fd(::openat(m_dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC)),
+                         ec);
 }
 
-std::optional<std::string> OpenFd::link() const
+bool PidDir::without_memory() const
 {
-  std::error_code ec;
+  const auto stat = record(sys::Fd(::openat(m_dir.get(), "stat", O_RDONLY | O_CLOEXEC)));
+  const auto fields = stat ? parse_stat(*stat) : std::nullopt;
+  return fields ? is_kernel_thread(fields->flags) || fields->state == 'Z' || fields->state == 'X'
+                : gone();
+}
+
+bool PidDir::gone() const
+{
+  const auto stat = record(sys::Fd(::openat(m_dir.get(), "stat", O_RDONLY | O_CLOEXEC)));
+  if (!stat) {
+    return errno == ENOENT || errno == ESRCH;
+  }
+  const auto fields = parse_stat(*stat);
+  return fields && (fields->state == 'Z' || fields->state == 'X');
+}
+
+std::optional<std::string> OpenFd::link(std::error_code& ec) const
+{
   return link_text(m_dir_fd, m_name, ec);
 }
 
@@ -222,7 +282,8 @@ bool OpenFd::may_be_namespace() const
 
 bool PidDir::for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const
 {
-  const sys::Fd dir(::openat(m_dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const sys::Fd dir(twice_if_gone(
+      [&] { return sys::Fd(::openat(m_dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }));
   if (!dir) {
     ec.assign(errno, std::generic_category());
     return false;
@@ -233,16 +294,24 @@ bool PidDir::for_each_fd(const std::function<void(const OpenFd&)>& visit, std::e
   const bool listed = for_each_entry(dir.get(), [&](const char* name) {
     const auto fd = text::parse_number<int>(name);
     struct statx sx = {};
-    if (!fd || ::statx(dir.get(), name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_MNT_ID,
-                       &sx) != 0) {
-      return; // not an fd, or closed since the listing
+    if (!fd) {
+      return;
+    }
+    if (!twice_if_gone([&] {
+          return ::statx(dir.get(), name, AT_STATX_DONT_SYNC,
+                         STATX_TYPE | STATX_MODE | STATX_MNT_ID, &sx) == 0;
+        })) {
+      if (errno != ENOENT && !ec) {
+        ec.assign(errno, std::generic_category()); // not closed: unseen
+      }
+      return;
     }
     visit(OpenFd(*fd, sx, dir.get(), name));
   });
   if (!listed) {
     ec.assign(errno, std::generic_category());
   }
-  return listed;
+  return listed && !ec;
 }
 
 std::optional<std::string> PidDir::read(const char* file) const
@@ -250,10 +319,12 @@ std::optional<std::string> PidDir::read(const char* file) const
   return record(sys::Fd(::openat(m_dir.get(), file, O_RDONLY | O_CLOEXEC)));
 }
 
-std::optional<PidDir::Target> PidDir::target_of(const char* link) const
+std::optional<PidDir::Target> PidDir::target_of(const char* link, std::error_code& ec) const
 {
   struct statx sx = {};
-  if (::statx(m_dir.get(), link, AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
+  if (!twice_if_gone(
+          [&] { return ::statx(m_dir.get(), link, AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0; })) {
+    set_errno(ec, errno);
     return std::nullopt;
   }
   Target t;
@@ -270,15 +341,24 @@ bool PidDir::chrooted() const
   return root && *root != "/";
 }
 
-std::optional<PidDir> ProcReader::pid_dir(pid_t pid) const
+std::optional<PidDir> ProcReader::pid_dir(pid_t pid, std::error_code& ec) const
 {
   // Relative to proc_root held open: one path component to look up, not three.
-  sys::Fd dir(
-      ::openat(m_root_fd.get(), std::to_string(pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  const std::string name = std::to_string(pid);
+  sys::Fd dir(twice_if_gone([&] {
+    return sys::Fd(::openat(m_root_fd.get(), name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }));
   if (!dir) {
+    set_errno(ec, errno);
     return std::nullopt;
   }
   return PidDir(pid, std::move(dir));
+}
+
+std::optional<PidDir> ProcReader::pid_dir(pid_t pid) const
+{
+  std::error_code ec;
+  return pid_dir(pid, ec);
 }
 
 ProcReader::ProcReader(std::string proc_root)
@@ -286,10 +366,10 @@ ProcReader::ProcReader(std::string proc_root)
       m_root_fd(::open(m_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC))
 {}
 
-std::vector<pid_t> ProcReader::pids() const
+std::optional<std::vector<pid_t>> ProcReader::pids(std::error_code& ec) const
 {
   return numeric_entries(
-      sys::Fd(::openat(m_root_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
+      sys::Fd(::openat(m_root_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)), ec);
 }
 
 std::optional<std::uint64_t> ProcReader::mount_ns(std::string_view pid, std::error_code& ec) const

@@ -32,8 +32,8 @@ public:
 
   int fd;
   const struct statx& stat; // type, mode, device, rdev, mount id
-  // nullopt when it was closed since.
-  [[nodiscard]] std::optional<std::string> link() const;
+  // nullopt with ec when it cannot be read (ENOENT: closed since).
+  std::optional<std::string> link(std::error_code& ec) const;
   // Whether it can be a namespace (then only link() tells which).
   [[nodiscard]] bool may_be_namespace() const;
 
@@ -52,10 +52,13 @@ public:
   [[nodiscard]] pid_t pid() const { return m_pid; }
   std::optional<std::uint64_t> mount_ns(std::error_code& ec) const;
   std::optional<std::uint64_t> thread_mount_ns(pid_t tid, std::error_code& ec) const;
-  // From the link count of task/ (2 + threads): one stat, no parsing.
-  [[nodiscard]] long thread_count() const;
-  [[nodiscard]] std::vector<pid_t> thread_ids() const;
-  // Each open fd; false with ec when the list cannot be read.
+  // From the link count of task/ (2 + threads): one stat, no parsing. -1
+  // with ec when it cannot be read.
+  [[nodiscard]] long thread_count(std::error_code& ec) const;
+  // nullopt with ec when task/ cannot be listed.
+  [[nodiscard]] std::optional<std::vector<pid_t>> thread_ids(std::error_code& ec) const;
+  // Each open fd; false with ec when the list cannot be read, or an fd
+  // listed could not be looked at for any reason but its being closed.
   bool for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const;
   // A file produced in one piece (stat, cmdline, cgroup); nullopt when gone.
   [[nodiscard]] std::optional<std::string> read(const char* file) const;
@@ -69,14 +72,24 @@ public:
     unsigned minor = 0;
     std::uint64_t mnt_id = 0;
   };
-  [[nodiscard]] std::optional<Target> target_of(const char* link) const;
+  // ENOENT in ec means it has none (a kernel thread has no executable).
+  std::optional<Target> target_of(const char* link, std::error_code& ec) const;
   // The files it maps in memory, one per device, of the devices `wanted`
   // accepts; nullopt when its mappings cannot be read (gone, not allowed).
   // PROCMAP_QUERY (Linux 6.11) asks the kernel for device numbers mapping by
   // mapping, with no text and no path but for the few wanted; /proc/PID/maps
   // text where the kernel has no such ioctl.
-  [[nodiscard]] std::optional<std::vector<MapEntry>>
-  mapped_files(const std::function<bool(unsigned major, unsigned minor)>& wanted) const;
+  std::optional<std::vector<MapEntry>>
+  mapped_files(const std::function<bool(unsigned major, unsigned minor)>& wanted,
+               std::error_code& ec) const;
+  // Whether the process has exited (or is a zombie, which holds no file,
+  // mapping or namespace any more). Asked after a read failed with ENOENT
+  // or ESRCH: this directory fd names that process, never a new one with
+  // its number, so a "gone" here is a proof, not a guess.
+  [[nodiscard]] bool gone() const;
+  // Whether it has no memory of its own (a kernel thread, or gone): then it
+  // has no executable and no mappings, and the kernel says ENOENT or ESRCH.
+  [[nodiscard]] bool without_memory() const;
   [[nodiscard]] int fd() const { return m_dir.get(); }
 
 private:
@@ -94,10 +107,12 @@ public:
 
   [[nodiscard]] const std::string& root() const { return m_root; }
 
-  // Numeric entries of proc_root, ascending.
-  [[nodiscard]] std::vector<pid_t> pids() const;
+  // Numeric entries of proc_root, ascending; nullopt with ec when the list
+  // could not be read to its end.
+  std::optional<std::vector<pid_t>> pids(std::error_code& ec) const;
 
-  // nullopt when the process is gone (or proc_root unreadable).
+  // nullopt with ec when it cannot be opened (ENOENT: the process is gone).
+  std::optional<PidDir> pid_dir(pid_t pid, std::error_code& ec) const;
   [[nodiscard]] std::optional<PidDir> pid_dir(pid_t pid) const;
 
   // Inode of the mount namespace of a process ("self" for the caller), from

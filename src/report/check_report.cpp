@@ -77,10 +77,8 @@ std::string check_text(const snapshot::Snapshot& snapshot, const diagnose::Check
   if (verdict == CheckVerdict::NotIsolated) {
     out += r.advice + "\n";
   } else if (verdict == CheckVerdict::Unknown) {
-    out += "Cannot tell whether none of its mounts reaches a namespace nsrun could not see:" +
-           (snapshot.inaccessible.empty() ? std::string(" some mount tables could not be read.")
-                                          : inaccessible_note(snapshot.inaccessible)) +
-           "\n";
+    out += "Cannot tell whether none of its mounts reaches a namespace nsrun could not see." +
+           unseen_note(snapshot) + "\n";
   }
   return out;
 }

@@ -15,21 +15,33 @@ namespace nsrun::report {
 
 std::string ns_label(snapshot::NsId id)
 {
+  // Only the kernel's list names it: no inode, and nothing nsrun can see
+  // (a process, an fd, an nsfs mount) keeps it alive.
+  if (snapshot::is_kernel_only(id)) {
+    return fmt::format("mnt id {} (unseen keeper)", id & ~snapshot::kernel_only_id(0));
+  }
   return fmt::format("mnt:[{}]", id);
 }
 
-std::string inaccessible_note(const std::vector<pid_t>& pids)
+std::string unseen_note(const std::vector<std::string>& unseen,
+                        const std::optional<std::string>& caveat)
 {
-  if (pids.empty()) {
-    return {};
+  std::string out;
+  if (!unseen.empty()) {
+    out = " Not seen: " + text::printable(fmt::format("{}", fmt::join(unseen, "; "))) + ".";
+    if (::geteuid() != 0) {
+      out += " Run as root on the host to see everything.";
+    }
   }
-  constexpr std::size_t shown = 5;
-  const std::vector<pid_t> first(
-      pids.begin(), pids.begin() + static_cast<std::ptrdiff_t>(std::min(pids.size(), shown)));
-  return fmt::format(" {} process{} could not be inspected (pid {}{}){}.", pids.size(),
-                     pids.size() == 1 ? "" : "es", fmt::join(first, ", "),
-                     pids.size() > shown ? ", ..." : "",
-                     ::geteuid() != 0 ? "; run as root to see them" : "");
+  if (caveat) {
+    out += " Note: " + text::printable(*caveat) + ".";
+  }
+  return out;
+}
+
+std::string unseen_note(const snapshot::Snapshot& snapshot)
+{
+  return unseen_note(snapshot.coverage.unseen(), snapshot.coverage.caveat);
 }
 
 namespace {
@@ -261,12 +273,31 @@ nlohmann::json hold_json(const snapshot::Snapshot& snapshot, const snapshot::Fil
   return j;
 }
 
+void put_coverage(nlohmann::json& document, const snapshot::Coverage& coverage,
+                  snapshot::Coverage::Needs needs)
+{
+  document["complete"] = coverage.complete(needs);
+  document["unseen"] = nlohmann::json::array();
+  for (const auto& line : coverage.unseen(needs)) {
+    document["unseen"].push_back(text::printable(line));
+  }
+  nlohmann::json pids = nlohmann::json::array();
+  for (const auto& [why, list] : coverage.unread) {
+    for (const pid_t pid : list) {
+      pids.push_back(pid);
+    }
+  }
+  document["uninspected_pids"] = pids;
+  document["namespaces_listed_by"] = coverage.namespaces_via;
+  document["caveat"] = coverage.caveat ? nlohmann::json(*coverage.caveat) : nlohmann::json(nullptr);
+}
+
 void put_vantage(nlohmann::json& document, const snapshot::Snapshot& snapshot)
 {
   document["host_ns"] = snapshot.host_ns;
   document["host_is_pid1"] = snapshot.host_is_init;
   document["caller_ns"] = snapshot.caller_ns;
-  document["uninspected_pids"] = snapshot.inaccessible;
+  put_coverage(document, snapshot.coverage, snapshot::Coverage::Needs::Host);
 }
 
 } // namespace nsrun::report

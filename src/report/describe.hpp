@@ -43,10 +43,17 @@ namespace nsrun::report {
 // The fields every document has about where it looked from: host_ns,
 // host_is_pid1, caller_ns, uninspected_pids.
 void put_vantage(nlohmann::json& document, const snapshot::Snapshot& snapshot);
+// "complete", "unseen", "uninspected_pids", "namespaces_listed_by", "caveat".
+void put_coverage(nlohmann::json& document, const snapshot::Coverage& coverage,
+                  snapshot::Coverage::Needs needs);
 
 [[nodiscard]] std::string ns_label(snapshot::NsId id);
 
 // " 2 processes could not be inspected (pid 1, 7)." or empty.
-[[nodiscard]] std::string inaccessible_note(const std::vector<pid_t>& pids);
+// " Not seen: X; Y." for what a scan could not see (Coverage::unseen), and
+// the documented exception when it applies; empty when nothing is missing.
+[[nodiscard]] std::string unseen_note(const std::vector<std::string>& unseen,
+                                      const std::optional<std::string>& caveat = std::nullopt);
+[[nodiscard]] std::string unseen_note(const snapshot::Snapshot& snapshot);
 
 } // namespace nsrun::report

@@ -174,8 +174,8 @@ std::string holders_advice(const snapshot::Snapshot& snapshot, const diagnose::T
           "user, or a holder nsrun cannot inspect).",
           shown));
     } else {
-      sentences.push_back(fmt::format("Cannot tell whether {} is held:{}", shown,
-                                      inaccessible_note(report.inaccessible)));
+      sentences.push_back(
+          fmt::format("Cannot tell whether {} is held.{}", shown, unseen_note(report.unseen)));
     }
     return fmt::format("{}", fmt::join(sentences, " "));
   case Verdict::Held:
@@ -251,7 +251,7 @@ std::string holders_advice(const snapshot::Snapshot& snapshot, const diagnose::T
                                     dev));
   }
   std::string text = fmt::format("{}", fmt::join(sentences, " "));
-  return text + inaccessible_note(report.inaccessible);
+  return text + unseen_note(report.unseen);
 }
 
 std::string holders_text(const snapshot::Snapshot& snapshot, const diagnose::Target& target,

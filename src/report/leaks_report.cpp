@@ -104,11 +104,8 @@ std::string leaks_summary(const snapshot::Snapshot& snapshot,
                             "keeps an unmounted filesystem alive.\n",
                             where)
               : fmt::format("No leaked mounts found{}, but nsrun cannot tell there are "
-                            "none:{}\n",
-                            where,
-                            snapshot.inaccessible.empty()
-                                ? std::string(" some mount tables could not be read.")
-                                : inaccessible_note(snapshot.inaccessible));
+                            "none.{}\n",
+                            where, unseen_note(snapshot));
     return out;
   }
   std::set<snapshot::NsId> namespaces;
@@ -124,8 +121,7 @@ std::string leaks_summary(const snapshot::Snapshot& snapshot,
   }
   out += fmt::format("{} leaked device{} or share{} in {} namespace{}{}.{}\n", leaks.size(),
                      leaks.size() == 1 ? "" : "s", leaks.size() == 1 ? "" : "s", namespaces.size(),
-                     namespaces.size() == 1 ? "" : "s", where,
-                     inaccessible_note(snapshot.inaccessible));
+                     namespaces.size() == 1 ? "" : "s", where, unseen_note(snapshot));
   return out;
 }
 
@@ -141,7 +137,6 @@ nlohmann::json leaks_json(const snapshot::Snapshot& snapshot,
     j["under"] = nullptr;
   }
   put_vantage(j, snapshot);
-  j["complete"] = snapshot.sees_everything();
   j["leaks"] = nlohmann::json::array();
   for (const auto& group : leaks) {
     nlohmann::json g;

@@ -106,10 +106,15 @@ std::string metrics_text(const MetricsInput& in)
          "1 when a named namespace's mounts reach nothing outside it (slave or private), else 0.");
   out += isolated;
   header(out, "nsrun_uninspected_processes",
-         "Processes nsrun could not inspect: while above 0, no leak count is certain.");
-  out += fmt::format("nsrun_uninspected_processes {}\n", snap.inaccessible.size());
+         "Processes nsrun could not read whole: while above 0, no leak count is certain.");
+  out += fmt::format("nsrun_uninspected_processes {}\n", snap.coverage.unread_processes());
+  header(out, "nsrun_scan_unseen",
+         "Things the scan could not see (processes, mount tables, blind spots such as a PID "
+         "namespace that is not the whole system, or an unknown host namespace).");
+  out += fmt::format("nsrun_scan_unseen {}\n", snap.coverage.unseen_count());
   header(out, "nsrun_scan_complete",
-         "1 when every process and mount table was read, so that 0 leaks means none.");
+         "1 when the scan proved it saw every process, mount namespace and mount table, and "
+         "the host's namespace, so that 0 leaks means none.");
   out += fmt::format("nsrun_scan_complete {}\n", snap.sees_everything() ? 1 : 0);
   header(out, "nsrun_scan_duration_seconds", "How long the scan took.");
   out += fmt::format("nsrun_scan_duration_seconds {:.6f}\n", in.scan_seconds);

@@ -102,8 +102,7 @@ public:
     line("", node_words(m_snapshot, root));
     children(root.children, "");
     if (!m_tree.orphans.empty()) {
-      line("", "parent not known (no process, or the parent of its first process is out of "
-               "nsrun's sight):");
+      line("", "parent not known (no process, or its first one's parent is unseen):");
       children(m_tree.orphans, "");
     }
     return m_out;

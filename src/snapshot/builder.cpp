@@ -4,8 +4,10 @@
 #include "log/log.hpp"
 #include "mountinfo/own_mounts.hpp"
 #include "procfs/proc_reader.hpp"
+#include "procfs/vantage.hpp"
 #include "snapshot/mount_table.hpp"
 #include "snapshot/namespace_access.hpp"
+#include "snapshot/namespace_list.hpp"
 #include "snapshot/namespace_mounts.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
@@ -13,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +23,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
@@ -84,7 +88,8 @@ struct ProcessScan
 {
   pid_t pid = 0;
   std::optional<NsId> mnt_ns;
-  std::error_code error;
+  std::error_code error; // the first read that failed, if any
+  bool gone = false;     // proved gone: nothing it had is kept
   std::vector<ThreadMember> threads;
   std::vector<FdPin> fd_pins;
   std::vector<DeviceOpen> device_opens;
@@ -98,21 +103,25 @@ public:
 
   Snapshot run()
   {
+    Coverage& coverage = m_snapshot.coverage;
+    const auto vantage = procfs::check_vantage(m_proc, m_options.host_pid_namespace);
+    coverage.blind = vantage.blind;
     std::error_code ec;
     m_snapshot.caller_ns = m_proc.mount_ns("self", ec).value_or(0);
-    if (auto init = m_proc.mount_ns("1", ec)) {
-      m_snapshot.host_ns = *init;
-      m_snapshot.host_is_init = true;
-    } else {
-      m_snapshot.host_ns = m_snapshot.caller_ns;
-    }
+    find_host(vantage);
     const auto start = Clock::now();
     if (m_options.files == BuildOptions::Files::Unmounted) {
       m_mounted_here = mounted_here();
     }
-    const auto pids = m_proc.pids();
+    std::error_code list_error;
+    const auto pids = m_proc.pids(list_error).value_or(std::vector<pid_t>{});
+    if (list_error) {
+      coverage.blind.push_back("the list of processes in " + m_proc.root() +
+                               " could not be read (" + sys::errno_name(list_error.value()) + ")");
+    }
     std::vector<ProcessScan> scans(pids.size());
     parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
+    check_own_scan(scans);
     for (auto& scan : scans) {
       add(std::move(scan));
     }
@@ -128,6 +137,10 @@ public:
       }
       log::debug("phase tables: {} namespaces, {} mounts in {:.1f} ms",
                  m_snapshot.namespaces.size(), mounts, ms(Clock::now() - processes_done));
+      const auto listing = Clock::now();
+      add_listed_namespaces();
+      log::debug("phase namespace list: {} in {:.1f} ms", coverage.namespaces_via,
+                 ms(Clock::now() - listing));
     }
     if (m_options.files == BuildOptions::Files::Unmounted) {
       keep_holds_of_unmounted_filesystems();
@@ -136,6 +149,49 @@ public:
   }
 
 private:
+  // PID 1 of a PID namespace that holds every process is the host; when it
+  // cannot be read, or the PID namespace is not proved whole, answers that
+  // compare with the host cannot be given (Coverage::host_unproven).
+  void find_host(const procfs::Vantage& vantage)
+  {
+    std::error_code ec;
+    auto init = m_proc.mount_ns("1", ec);
+    if (init && vantage.blind.empty()) {
+      m_snapshot.host_ns = *init;
+      m_snapshot.host_is_init = true;
+      return;
+    }
+    // The caller's stands in for display only; nothing negative rests on it.
+    m_snapshot.host_ns = init.value_or(m_snapshot.caller_ns);
+    m_snapshot.coverage.host_unproven =
+        init ? "so the host's mount namespace (PID 1's) is not proved either"
+             : "PID 1's mount namespace cannot be read (" +
+                   sys::errno_name(ec ? ec.value() : EINVAL) + "), so the host's is unknown";
+  }
+
+  // nsrun's own process is the control: it exists, and each of its reads
+  // must succeed. When they fail, reads fail for a reason nsrun cannot see
+  // from a process's answer alone (a filter, a limit), and "gone" means
+  // nothing.
+  void check_own_scan(const std::vector<ProcessScan>& scans)
+  {
+    const pid_t self = ::getpid();
+    const auto own = std::find_if(scans.begin(), scans.end(),
+                                  [&](const ProcessScan& s) { return s.pid == self; });
+    if (!m_snapshot.coverage.blind.empty()) {
+      return; // already blind; /proc may not number nsrun as getpid() does
+    }
+    if (own == scans.end()) {
+      m_snapshot.coverage.blind.push_back("nsrun's own process is missing from the list of "
+                                          "processes: the list is not whole");
+    } else if (own->gone || own->error) {
+      m_snapshot.coverage.blind.push_back(
+          "nsrun could not read its own process in " + m_proc.root() + " (" +
+          sys::errno_name(own->error ? own->error.value() : ENOENT) +
+          "): reads of /proc are failing, and a process that seems gone may not be");
+    }
+  }
+
   Namespace& ns(NsId id)
   {
     auto [it, added] = m_snapshot.namespaces.try_emplace(id);
@@ -146,25 +202,64 @@ private:
     return it->second;
   }
 
+  // The first failed read of a process; ENOENT and ESRCH mean gone only
+  // when the process really is (PidDir::gone), else it was not read whole.
+  static void failed(ProcessScan& scan, const std::error_code& ec)
+  {
+    if (ec && !scan.error) {
+      scan.error = ec;
+    }
+  }
+
   ProcessScan scan_process(pid_t pid) const
   {
     ProcessScan scan;
     scan.pid = pid;
-    const auto dir = m_proc.pid_dir(pid);
+    std::error_code dec;
+    const auto dir = m_proc.pid_dir(pid, dec);
     if (!dir) {
-      return scan; // gone
-    }
-    scan.mnt_ns = dir->mount_ns(scan.error);
-    if (!scan.mnt_ns) {
+      // Listed, then not found twice: gone. Anything else: not read.
+      scan.gone = dec.value() == ENOENT || dec.value() == ESRCH;
+      scan.error = dec;
       return scan;
+    }
+    read_process(*dir, scan);
+    if (scan.error) {
+      const int err = scan.error.value();
+      scan.gone = (err == ENOENT || err == ESRCH) && dir->gone();
+    }
+    return scan;
+  }
+
+  void read_process(const procfs::PidDir& dir, ProcessScan& scan) const
+  {
+    const pid_t pid = scan.pid;
+    scan.mnt_ns = dir.mount_ns(scan.error);
+    if (!scan.mnt_ns) {
+      if (!scan.error) {
+        scan.error = std::make_error_code(std::errc::protocol_error); // not a mnt link
+      }
+      return;
     }
     const NsId own = *scan.mnt_ns;
     // A thread can unshare its own namespace; /proc/PID/mountinfo shows only
     // the leader's, which is exactly what the grep-based scripts miss.
-    if (dir->thread_count() > 1) {
-      for (const pid_t tid : dir->thread_ids()) {
-        std::error_code tec;
-        const auto tns = tid == pid ? std::nullopt : dir->thread_mount_ns(tid, tec);
+    std::error_code tec;
+    const long threads = dir.thread_count(tec);
+    failed(scan, tec);
+    if (threads > 1) {
+      const auto tids = dir.thread_ids(tec);
+      failed(scan, tec);
+      for (const pid_t tid : tids.value_or(std::vector<pid_t>{})) {
+        if (tid == pid) {
+          continue;
+        }
+        std::error_code one;
+        const auto tns = dir.thread_mount_ns(tid, one);
+        // A thread that exited since the listing held nothing.
+        if (one && one.value() != ENOENT && one.value() != ESRCH) {
+          failed(scan, one);
+        }
         if (tns && *tns != own) {
           scan.threads.push_back({tid, pid, *tns});
         }
@@ -172,12 +267,16 @@ private:
     }
     std::error_code fec;
     const bool files = m_options.files != BuildOptions::Files::None;
-    dir->for_each_fd(
+    dir.for_each_fd(
         [&](const procfs::OpenFd& open) {
           const struct statx& sx = open.stat;
           std::optional<std::string> link;
           if (open.may_be_namespace()) {
-            link = open.link();
+            std::error_code lec;
+            link = open.link(lec);
+            if (!link && lec.value() != ENOENT) {
+              failed(scan, lec); // an fd that may pin a namespace, unread
+            }
             if (const auto pinned = link ? procfs::parse_ns_link(*link) : std::nullopt) {
               if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
                 scan.fd_pins.push_back({*pinned, pid, open.fd});
@@ -194,7 +293,11 @@ private:
             return;
           }
           if (!link) {
-            link = open.link();
+            std::error_code lec;
+            link = open.link(lec);
+            if (!link && lec.value() != ENOENT) {
+              failed(scan, lec);
+            }
           }
           // Only a path names a file; sockets, pipes and anonymous inodes
           // keep no filesystem busy.
@@ -210,10 +313,10 @@ private:
           }
         },
         fec);
+    failed(scan, fec);
     if (files) {
-      scan_places(*dir, scan);
+      scan_places(dir, scan);
     }
-    return scan;
   }
 
   // Whether a file on this filesystem, reached through this mount (0: not
@@ -255,15 +358,24 @@ private:
     static constexpr std::pair<const char*, HoldKind> places[] = {
         {"cwd", HoldKind::Cwd}, {"root", HoldKind::Root}, {"exe", HoldKind::Exe}};
     for (const auto& [link, kind] : places) {
-      if (const auto t = dir.target_of(link); t && wanted(t->major, t->minor, t->mnt_id)) {
+      std::error_code ec;
+      const auto t = dir.target_of(link, ec);
+      // Only a process without memory (a kernel thread) has no executable;
+      // a missing cwd or root is checked by PidDir::gone.
+      if (ec && !(kind == HoldKind::Exe && ec.value() == ENOENT && dir.without_memory())) {
+        failed(scan, ec);
+      }
+      if (t && wanted(t->major, t->minor, t->mnt_id)) {
         char path[4096];
         const ssize_t n = ::readlinkat(dir.fd(), link, path, sizeof path);
         scan.holds.push_back({dir.pid(), kind, -1, t->major, t->minor, t->mnt_id,
                               n > 0 ? std::string(path, static_cast<std::size_t>(n)) : ""});
       }
     }
+    std::error_code mec;
     const auto maps = dir.mapped_files(
-        [this](unsigned major, unsigned minor) { return wanted(major, minor, 0); });
+        [this](unsigned major, unsigned minor) { return wanted(major, minor, 0); }, mec);
+    failed(scan, mec);
     for (const auto& m : maps.value_or(std::vector<procfs::MapEntry>{})) {
       scan.holds.push_back({dir.pid(), HoldKind::Map, -1, m.major, m.minor, 0, m.path});
     }
@@ -271,13 +383,14 @@ private:
 
   void add(ProcessScan scan)
   {
+    if (scan.gone) {
+      return; // exited: it holds nothing now
+    }
+    if (scan.error) {
+      log::debug("pid {} not read whole: {}", scan.pid, scan.error.message());
+      m_snapshot.coverage.unread_process(scan.pid, scan.error.value());
+    }
     if (!scan.mnt_ns) {
-      const int err = scan.error.value();
-      if (err == EACCES || err == EPERM) {
-        m_snapshot.inaccessible.push_back(scan.pid);
-      } else if (scan.error && err != ENOENT && err != ESRCH) {
-        log::debug("cannot read the mount namespace of pid {}: {}", scan.pid, scan.error.message());
-      }
       return;
     }
     Process& process = m_snapshot.processes[scan.pid];
@@ -305,7 +418,6 @@ private:
   {
     Mounted mounted;
     for (const auto& [id, n] : m_snapshot.namespaces) {
-      m_snapshot.file_holds_certain = m_snapshot.file_holds_certain && n.mounts_known;
       for (const auto& m : n.mounts) {
         mounted.add(m);
       }
@@ -349,9 +461,15 @@ private:
     const Namespace& n = m_snapshot.namespaces.at(id);
     const auto* query = query_for(id);
     Table table;
-    const sys::Fd fd = open_namespace(m_snapshot, n, m_proc);
-    if (fd) {
-      if (auto kernel_id = mountinfo::namespace_kernel_id(fd.get())) {
+    const auto listed = m_listed_fds.find(id);
+    const sys::Fd fd = listed != m_listed_fds.end()
+                           ? sys::Fd(::fcntl(listed->second.get(), F_DUPFD_CLOEXEC, 0))
+                           : open_namespace(m_snapshot, n, m_proc);
+    // A namespace only the id probe found has no fd, only its kernel id.
+    const auto kernel_id = fd ? mountinfo::namespace_kernel_id(fd.get())
+                              : (n.kernel_id != 0 ? std::optional(n.kernel_id) : std::nullopt);
+    {
+      if (kernel_id) {
         table.kernel_id = *kernel_id;
         if (m_options.mounts == MountSource::Best) {
           const bool cheap = query == nullptr && m_options.detail == MountDetail::External &&
@@ -416,7 +534,8 @@ private:
   {
     Namespace& n = m_snapshot.namespaces.at(id);
     if (!table.known) {
-      log::debug("cannot read the mounts of mnt:[{}]", id);
+      log::debug("cannot read the mounts of {}", namespace_name(id));
+      m_snapshot.coverage.tables_unread.push_back(namespace_name(id));
     }
     n.kernel_id = table.kernel_id;
     n.mounts = std::move(table.mounts);
@@ -435,8 +554,59 @@ private:
     }
   }
 
+  static std::string namespace_name(NsId id)
+  {
+    return is_kernel_only(id) ? "mount namespace id " + std::to_string(id & ~kernel_only_id(0))
+                              : "mnt:[" + std::to_string(id) + "]";
+  }
+
+  // Every namespace the kernel lists that /proc did not reach is read too:
+  // something nsrun cannot see (an fd in flight, a pin in an unreadable
+  // table) keeps it alive, and it may hold what was asked about.
+  void add_listed_namespaces()
+  {
+    Coverage& coverage = m_snapshot.coverage;
+    std::set<NsId> inodes;
+    std::set<std::uint64_t> kernel_ids;
+    std::size_t without_id = 0;
+    for (const auto& [id, n] : m_snapshot.namespaces) {
+      inodes.insert(id);
+      if (n.kernel_id != 0) {
+        kernel_ids.insert(n.kernel_id);
+      } else if (n.mounts_known) {
+        ++without_id; // a table read through mountinfo: no id to match
+      }
+    }
+    auto listing = list_mount_namespaces(inodes, kernel_ids, without_id);
+    if (!listing.proved) {
+      // The documented exception: without the kernel's list, a namespace
+      // kept only by a descriptor in flight cannot be seen.
+      coverage.namespaces_via = "processes, their fds and nsfs mounts";
+      coverage.caveat = "a mount namespace kept alive only by a file descriptor in flight "
+                        "cannot be seen here: " +
+                        listing.why_not;
+      return;
+    }
+    coverage.namespaces_via = listing.via;
+    for (auto& line : listing.blind) {
+      coverage.blind.push_back(std::move(line));
+    }
+    for (auto& found : listing.unknown) {
+      const NsId id = found.inode != 0 ? found.inode : kernel_only_id(found.kernel_id);
+      Namespace& n = ns(id);
+      n.keeper_unseen = true;
+      n.kernel_id = found.kernel_id;
+      if (found.fd) {
+        m_listed_fds.emplace(id, std::move(found.fd));
+      }
+    }
+    read_all_mount_tables();
+    m_listed_fds.clear();
+  }
+
   const BuildOptions& m_options;
   procfs::ProcReader m_proc;
+  std::map<NsId, sys::Fd> m_listed_fds; // from the kernel's list, while read
   Snapshot m_snapshot;
   std::deque<NsId> m_pending;
   std::optional<Mounted> m_mounted_here; // Files::Unmounted only

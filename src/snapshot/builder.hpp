@@ -41,6 +41,9 @@ struct BuildOptions
   std::optional<dev_t> files_device; // OnDevice: the filesystem's st_dev
   // Whether to read mount tables at all (release only needs members).
   bool read_mounts = true;
+  // NSRUN_HOST_PIDNS: the PID namespace that holds every process that
+  // matters, when it is not the initial one (procfs::check_vantage).
+  std::optional<std::string> host_pid_namespace;
   // Read only the mounts this query selects (plus their parents and nsfs
   // mounts) from namespaces other than the caller's, whose table is always
   // read whole.

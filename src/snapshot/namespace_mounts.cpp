@@ -26,6 +26,23 @@ namespace nsrun::snapshot {
 namespace {
 
 namespace api = mountinfo::kernel_api;
+using Fill = mountinfo::StatmountBuffer::Fill;
+
+// Thrown inside the readers below when a statmount fails for any reason
+// but the mount being gone: the table is then not read at all (nullopt),
+// never returned with holes that would hide or invent a holder.
+struct TableFailed
+{};
+
+bool filled(mountinfo::StatmountBuffer& buffer, std::uint64_t id, std::uint64_t ns,
+            std::uint64_t mask)
+{
+  const Fill f = buffer.fill(id, ns, mask);
+  if (f == Fill::Failed) {
+    throw TableFailed{};
+  }
+  return f == Fill::Filled;
+}
 
 } // namespace
 
@@ -57,7 +74,9 @@ std::vector<mountinfo::MountEntry> select_mounts(std::vector<mountinfo::MountEnt
   return kept;
 }
 
-std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
+namespace {
+
+std::optional<std::vector<mountinfo::MountEntry>> read_namespace_mounts(std::uint64_t kernel_id,
                                                                         const MountQuery* query)
 {
   auto ids = mountinfo::list_mount_ids(kernel_id);
@@ -71,7 +90,7 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
     mounts.reserve(ids->size());
     for (const auto id : *ids) {
       // A mount unmounted since listmount is simply gone (ENOENT).
-      if (buffer.fill(id, kernel_id, mask)) {
+      if (filled(buffer, id, kernel_id, mask)) {
         mounts.push_back(buffer.entry());
       }
     }
@@ -90,12 +109,12 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
   std::set<std::uint64_t> matched;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> parent_of; // id, parent
   for (const auto id : *ids) {
-    if (!buffer.fill(id, kernel_id, cheap)) {
+    if (!filled(buffer, id, kernel_id, cheap)) {
       continue;
     }
     parent_of.emplace_back(id, buffer.parent_unique_id());
     if (!query->needs_source() && query->needs_source_of(buffer.sb_magic()) &&
-        !buffer.fill(id, kernel_id, cheap | api::kStatmountSbSource)) {
+        !filled(buffer, id, kernel_id, cheap | api::kStatmountSbSource)) {
       continue;
     }
     if (query->matches(buffer.entry())) {
@@ -114,13 +133,13 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
   std::set<std::uint64_t> parents;
   std::map<std::uint64_t, mountinfo::MountEntry> selected;
   for (const auto id : wanted) {
-    if (buffer.fill(id, kernel_id, mask)) {
+    if (filled(buffer, id, kernel_id, mask)) {
       selected.emplace(id, buffer.entry());
       parents.insert(buffer.parent_unique_id());
     }
   }
   for (const auto id : parents) {
-    if (selected.count(id) == 0 && buffer.fill(id, kernel_id, mask)) {
+    if (selected.count(id) == 0 && filled(buffer, id, kernel_id, mask)) {
       selected.emplace(id, buffer.entry());
     }
   }
@@ -130,6 +149,29 @@ std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uin
     }
   }
   return mounts;
+}
+
+std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_id);
+
+} // namespace
+
+std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
+                                                                        const MountQuery* query)
+{
+  try {
+    return read_namespace_mounts(kernel_id, query);
+  } catch (const TableFailed&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id)
+{
+  try {
+    return read_namespace_mounts_external(kernel_id);
+  } catch (const TableFailed&) {
+    return std::nullopt;
+  }
 }
 
 std::vector<Keep> plan_external(const std::vector<CheapMount>& mounts)
@@ -154,7 +196,9 @@ std::vector<Keep> plan_external(const std::vector<CheapMount>& mounts)
   return plan;
 }
 
-std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id)
+namespace {
+
+std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_id)
 {
   auto ids = mountinfo::list_mount_ids(kernel_id);
   if (!ids) {
@@ -168,7 +212,7 @@ std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_
   std::map<std::uint64_t, mountinfo::MountEntry> shared; // only these cheap entries are kept
   for (const auto id : *ids) {
     // A mount unmounted since listmount is simply gone (ENOENT).
-    if (!buffer.fill(id, kernel_id, cheap)) {
+    if (!filled(buffer, id, kernel_id, cheap)) {
       continue;
     }
     const bool is_shared = buffer.propagation().shared();
@@ -186,7 +230,7 @@ std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_
   for (std::size_t i = 0; i < seen.size(); ++i) {
     const auto& m = seen[i];
     mountinfo::MountEntry entry;
-    if (plan[i] == Keep::Whole && buffer.fill(m.id, kernel_id, mask)) {
+    if (plan[i] == Keep::Whole && filled(buffer, m.id, kernel_id, mask)) {
       entry = buffer.entry();
     } else if (plan[i] != Keep::Drop && shared.count(m.id) != 0) {
       entry = std::move(shared.at(m.id)); // or gone since: its cheap view
@@ -204,6 +248,8 @@ std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_
                     std::make_move_iterator(rest.end()));
   return out;
 }
+
+} // namespace
 
 std::optional<std::string> mountinfo_via_setns(int ns_fd)
 {

@@ -11,15 +11,12 @@ const Namespace* Snapshot::find(NsId id) const
 
 bool Snapshot::sees_everything() const
 {
-  if (!inaccessible.empty() || !file_holds_certain) {
-    return false;
-  }
-  for (const auto& [id, ns] : namespaces) {
-    if (!ns.mounts_known) {
-      return false;
-    }
-  }
-  return true;
+  return coverage.complete(Coverage::Needs::Host);
+}
+
+bool Snapshot::sees_every_holder() const
+{
+  return coverage.complete(Coverage::Needs::Holders);
 }
 
 const Process* Snapshot::process(pid_t pid) const

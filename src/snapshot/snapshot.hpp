@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mountinfo/mount_entry.hpp"
+#include "snapshot/coverage.hpp"
 
 #include <sys/types.h>
 
@@ -85,7 +86,7 @@ struct FileHold
 
 struct Namespace
 {
-  NsId id = 0;
+  NsId id = 0;                 // nsfs inode; kernel_only_id() when only the kernel's list names it
   std::uint64_t kernel_id = 0; // the 64-bit id statmount/listmount use; 0 unknown
   std::vector<pid_t> members;  // processes (thread-group leaders) in it
   std::vector<ThreadMember> threads;
@@ -100,7 +101,21 @@ struct Namespace
   std::size_t mounts_left_out = 0; // by MountDetail::External: not in mounts
   std::string mounts_read_via;     // "listmount", "mountinfo of pid N", ...
   std::vector<mountinfo::MountEntry> mounts;
+  // Found only in the kernel's list of mount namespaces: what keeps it
+  // alive (an fd in flight, a pin in a table nsrun cannot read) is unseen.
+  bool keeper_unseen = false;
 };
+
+// The key of a namespace that only the kernel's list (or the id probe)
+// names: its inode is unknown there, its 64-bit kernel id is not.
+[[nodiscard]] constexpr NsId kernel_only_id(std::uint64_t kernel_id)
+{
+  return kernel_id | (NsId{1} << 63);
+}
+[[nodiscard]] constexpr bool is_kernel_only(NsId id)
+{
+  return (id >> 63) != 0;
+}
 
 struct Snapshot
 {
@@ -108,17 +123,19 @@ struct Snapshot
   std::map<pid_t, Process> processes;
   std::vector<DeviceOpen> device_opens;
   std::vector<FileHold> file_holds; // as BuildOptions::files asked
-  bool file_holds_certain = true;   // false: some mount table could not be read
   NsId caller_ns = 0;
   // PID 1's namespace when readable; else the caller's stands in for it.
   NsId host_ns = 0;
   bool host_is_init = false;
-  std::vector<pid_t> inaccessible; // processes we could not inspect (EACCES)
+  // What the scan could not see; see Coverage.
+  Coverage coverage;
 
   [[nodiscard]] const Namespace* find(NsId id) const;
-  // Whether a negative answer ("no leaks", "isolated") may rest on this
-  // snapshot: every process inspected and every mount table read.
+  // Whether a negative answer that compares with the host ("no leaks",
+  // "isolated", a complete scan) may rest on this snapshot.
   [[nodiscard]] bool sees_everything() const;
+  // Whether "not held" may: every process and every table, host or not.
+  [[nodiscard]] bool sees_every_holder() const;
   [[nodiscard]] const Process* process(pid_t pid) const;
 };
 

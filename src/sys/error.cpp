@@ -2,6 +2,7 @@
 #include "sys/error.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace nsrun::sys {
 
@@ -16,6 +17,12 @@ SystemError::SystemError(int err, std::string action, std::string hint)
   if (!m_hint.empty()) {
     m_message += " (" + m_hint + ")";
   }
+}
+
+std::string errno_name(int err)
+{
+  const char* name = ::strerrorname_np(err);
+  return name != nullptr ? std::string(name) : "errno " + std::to_string(err);
 }
 
 bool is_namespace_refusal(int err) noexcept

@@ -59,6 +59,10 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// "EACCES" for EACCES: the symbolic name operators grep for; "errno N"
+// for one glibc does not know.
+[[nodiscard]] std::string errno_name(int err);
+
 // Whether err, from one of those three calls, means the kernel refused.
 [[nodiscard]] bool is_namespace_refusal(int err) noexcept;
 

@@ -84,7 +84,8 @@ std::map<std::uint64_t, std::size_t> members_per_namespace()
 {
   const procfs::ProcReader proc;
   std::map<std::uint64_t, std::size_t> counts;
-  for (const pid_t pid : proc.pids()) {
+  std::error_code list_error; // a failed list looks like change: the next look says what it saw
+  for (const pid_t pid : proc.pids(list_error).value_or(std::vector<pid_t>{})) {
     std::error_code ec;
     if (const auto ns = proc.mount_ns(std::to_string(pid), ec)) {
       ++counts[*ns];

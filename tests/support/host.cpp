@@ -163,6 +163,15 @@ HostResult in_fake_host(const std::function<void()>& body, const HostOptions& op
         ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
       fail(std::string("mount /proc: ") + std::strerror(errno));
     }
+    if (options.pid_namespace) {
+      char pidns[64] = {};
+      if (::readlink("/proc/self/ns/pid", pidns, sizeof pidns - 1) <= 0 ||
+          ::setenv("NSRUN_HOST_PIDNS", pidns, 1) != 0) {
+        fail(std::string("name the test's PID namespace: ") + std::strerror(errno));
+      }
+    } else {
+      ::unsetenv("NSRUN_HOST_PIDNS");
+    }
     if (options.cgroup_namespace && ::mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
                                             MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
       fail(std::string("mount cgroup2: ") + std::strerror(errno));

@@ -16,7 +16,10 @@ struct HostOptions
   RootPropagation root = RootPropagation::Shared;
   // Also a new PID namespace with its own /proc: when the body ends, the
   // kernel kills whatever it started, daemons that double-fork included.
-  bool pid_namespace = false;
+  // Its PID 1 plays the host: NSRUN_HOST_PIDNS names this PID namespace, so
+  // that nsrun may give definite answers about the processes in it (this
+  // machine's real PID 1 hides its namespace even from root).
+  bool pid_namespace = true;
   // Also a new network namespace (loopback up): daemons that touch network
   // settings (dockerd) touch only its own.
   bool network_namespace = false;

@@ -249,7 +249,19 @@ SystemRoot::~SystemRoot()
 
 RunResult SystemRoot::run(const std::vector<std::string>& argv, std::chrono::seconds timeout) const
 {
-  std::vector<std::string> full = {"nsenter", "-t", std::to_string(m_pid1), "-a", "--"};
+  // systemd is PID 1 of this system's own PID namespace: commands run in it
+  // say so to nsrun, as a host's would not need to.
+  char pidns[64] = {};
+  const std::string link = "/proc/" + std::to_string(m_pid1) + "/ns/pid";
+  const ssize_t n = ::readlink(link.c_str(), pidns, sizeof pidns - 1);
+  std::vector<std::string> full = {"nsenter",
+                                   "-t",
+                                   std::to_string(m_pid1),
+                                   "-a",
+                                   "--",
+                                   "env",
+                                   "NSRUN_HOST_PIDNS=" +
+                                       std::string(pidns, n > 0 ? static_cast<std::size_t>(n) : 0)};
   full.insert(full.end(), argv.begin(), argv.end());
   return nsrun::test::run(full, {.timeout = timeout});
 }

@@ -377,7 +377,8 @@ TEST(HoldersVerdict, NotHeldOnlyWhenNothingIsUnknown)
             std::string::npos);
   // Processes nsrun could not inspect might hold it.
   auto blind = s;
-  blind.inaccessible = {1, 77};
+  blind.coverage.unread_process(1, EACCES);
+  blind.coverage.unread_process(77, EMFILE);
   const auto hidden = find_holders(blind, t, "/run/nsrun", {.exclusive_busy = false});
   EXPECT_EQ(report::verdict(hidden), report::Verdict::Unknown);
   // Positive findings stand whatever is hidden.

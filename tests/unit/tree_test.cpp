@@ -235,8 +235,7 @@ TEST(TreeText, GoldenWithFolding)
             "│  ├─ mnt:[601] private · pid 1001 nginx · 1 proc, 1 mount\n"
             "│  └─ … 3 more like the above (nginx, private); --all shows them\n"
             "└─ mnt:[300] private · 2 LEAKED · pid 4242 sleep · 1 proc, 3 mounts\n"
-            "parent not known (no process, or the parent of its first process is out of "
-            "nsrun's sight):\n"
+            "parent not known (no process, or its first one's parent is unseen):\n"
             "└─ mnt:[500] 'web' slave · no process · 0 procs, 1 mount\n");
   const auto all = report::tree_text(s, tree, 200, report::Collapse::None);
   EXPECT_NE(all.find("mnt:[604]"), std::string::npos);

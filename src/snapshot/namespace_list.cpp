@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "snapshot/namespace_list.hpp"
+
+#include "mountinfo/kernel_api.hpp"
+#include "mountinfo/statmount.hpp"
+#include "sys/error.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+
+namespace nsrun::snapshot {
+namespace {
+
+namespace api = mountinfo::kernel_api;
+
+// Walks the kernel's list from the caller's namespace both ways. false with
+// why_not where the kernel has no list or refuses it.
+bool walk_kernel_list(const std::set<NsId>& known, NamespaceListing& out)
+{
+  const sys::Fd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!own) {
+    out.why_not = "nsrun's own namespace cannot be opened (" + sys::errno_name(errno) + ")";
+    return false;
+  }
+  for (const unsigned long step : {api::kNsMntGetPrev, api::kNsMntGetNext}) {
+    sys::Fd at(::fcntl(own.get(), F_DUPFD_CLOEXEC, 0));
+    // Bounded: the kernel caps mount namespaces per user (max_mnt_namespaces).
+    for (int n = 0;; ++n) {
+      if (n > (1 << 22)) {
+        out.why_not = "the kernel's list of mount namespaces does not end";
+        return false;
+      }
+      api::MntNsInfo info{};
+      info.size = sizeof info;
+      const int next = ::ioctl(at.get(), step, &info);
+      if (next < 0) {
+        const int err = errno;
+        if (err == ENOENT) {
+          break; // the end of the list
+        }
+        out.why_not =
+            "the kernel's list of mount namespaces is not available (" + sys::errno_name(err) + ")";
+        return false;
+      }
+      at = sys::Fd(next);
+      struct stat st = {};
+      if (::fstat(at.get(), &st) != 0) {
+        out.why_not =
+            "a namespace in the kernel's list cannot be looked at (" + sys::errno_name(errno) + ")";
+        return false;
+      }
+      if (known.count(st.st_ino) == 0) {
+        out.unknown.push_back(
+            {info.mnt_ns_id, st.st_ino, sys::Fd(::fcntl(at.get(), F_DUPFD_CLOEXEC, 0))});
+      }
+    }
+  }
+  out.proved = true;
+  out.via = "the kernel's list";
+  return true;
+}
+
+// The kernel id of a fresh namespace made by a thread on this CPU; nullopt
+// when it cannot be made there.
+std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err)
+{
+  std::optional<std::uint64_t> id;
+  std::thread([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    // The thread unshares its own namespace (CLONE_FS comes with it); the
+    // namespace dies with the thread.
+    if (::pthread_setaffinity_np(::pthread_self(), sizeof one, &one) != 0 ||
+        ::unshare(CLONE_NEWNS) != 0) {
+      err = errno;
+      return;
+    }
+    const sys::Fd fd(::open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC));
+    std::uint64_t value = 0;
+    if (!fd || ::ioctl(fd.get(), api::kNsGetMntnsId, &value) != 0) {
+      err = errno;
+      return;
+    }
+    id = value;
+  }).join();
+  return id;
+}
+
+void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_id,
+               NamespaceListing& out)
+{
+  if (known_without_id != 0) {
+    out.why_not = std::to_string(known_without_id) +
+                  " namespace(s) found through /proc have no readable kernel id, so an id "
+                  "probe cannot tell them from others";
+    return;
+  }
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    out.why_not = "nsrun's CPUs cannot be read (" + sys::errno_name(errno) + ")";
+    return;
+  }
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (online > CPU_COUNT(&allowed)) {
+    out.why_not = "nsrun may not run on every CPU, so namespace ids made on the others "
+                  "have no bound";
+    return;
+  }
+  std::uint64_t bound = 0;
+  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) {
+      continue;
+    }
+    int err = 0;
+    const auto id = fresh_id_on(cpu, err);
+    if (!id) {
+      out.why_not = "no namespace can be made to bound an id probe (" + sys::errno_name(err) + ")";
+      return;
+    }
+    bound = std::max(bound, *id);
+  }
+  std::uint64_t first[1];
+  for (std::uint64_t id = 1; id <= bound; ++id) {
+    if (known.count(id) != 0) {
+      continue;
+    }
+    const long n = api::listmount(api::kListmountRoot, id, 0, first, 1);
+    if (n >= 0) {
+      out.unknown.push_back({id, 0, {}});
+      continue;
+    }
+    const int err = errno;
+    if (err == ENOENT) {
+      continue; // no such namespace (any more)
+    }
+    if (err == EPERM || err == EACCES) {
+      out.blind.push_back("mount namespace id " + std::to_string(id) +
+                          " exists but nsrun may not read it (" + sys::errno_name(err) + ")");
+      continue;
+    }
+    out.why_not = "listmount(2) cannot probe namespace ids here (" + sys::errno_name(err) + ")";
+    out.unknown.clear();
+    out.blind.clear();
+    return;
+  }
+  out.proved = true;
+  out.via = "an id probe up to " + std::to_string(bound);
+}
+
+} // namespace
+
+NamespaceListing list_mount_namespaces(const std::set<NsId>& known_inodes,
+                                       const std::set<std::uint64_t>& known_kernel_ids,
+                                       std::size_t known_without_id)
+{
+  NamespaceListing out;
+  if (walk_kernel_list(known_inodes, out)) {
+    return out;
+  }
+  const std::string list_why = out.why_not;
+  out.unknown.clear();
+  probe_ids(known_kernel_ids, known_without_id, out);
+  if (!out.proved) {
+    out.why_not = list_why + "; " + out.why_not;
+  }
+  return out;
+}
+
+} // namespace nsrun::snapshot

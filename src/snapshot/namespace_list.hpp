@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "snapshot/snapshot.hpp"
+#include "sys/fd.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace nsrun::snapshot {
+
+// A mount namespace that the kernel's own list names and /proc did not.
+struct ListedNamespace
+{
+  std::uint64_t kernel_id = 0;
+  NsId inode = 0; // 0 when only its kernel id is known (the id probe)
+  sys::Fd fd;     // on it, when the kernel's list gave one
+};
+
+struct NamespaceListing
+{
+  bool proved = false;                  // every mount namespace that exists was listed
+  std::string via;                      // "the kernel's list", "an id probe up to N"
+  std::string why_not;                  // when !proved
+  std::vector<std::string> blind;       // listed but not reachable (EPERM)
+  std::vector<ListedNamespace> unknown; // those not in known_*
+};
+
+// Every mount namespace on the system, from the kernel: NS_MNT_GET_NEXT/PREV
+// (6.12+, initial PID namespace only), else listmount(2) by namespace id
+// (6.11+) over every id up to that of a namespace made on each CPU (ids
+// only grow, handed out per CPU in batches). known_inodes and
+// known_kernel_ids are what /proc already found; only the others are
+// returned. A namespace of known_without_id (found, but its kernel id
+// unread) makes the probe unable to match, which is blind too.
+[[nodiscard]] NamespaceListing
+list_mount_namespaces(const std::set<NsId>& known_inodes,
+                      const std::set<std::uint64_t>& known_kernel_ids,
+                      std::size_t known_without_id);
+
+} // namespace nsrun::snapshot
