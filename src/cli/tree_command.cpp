@@ -35,8 +35,8 @@ Options:
   -h, --help          show this help and exit
 
 Exit status:
-  0  the tree was printed
-  2  error
+  0  the tree was printed, and nsrun saw everything
+  2  error, or the tree may lack what nsrun could not see
 
 Example:
   nsrun tree --all
