@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace nsrun::snapshot {
 
@@ -44,20 +45,26 @@ std::vector<std::string> Coverage::unseen(Needs needs) const
   }
   for (const auto& [why, pids] : unread) {
     constexpr std::size_t shown = 5;
-    std::string list;
+    std::string line = std::to_string(pids.size());
+    line += pids.size() == 1 ? " process" : " processes";
+    line += " not read whole (";
+    line += why;
+    line += "): pid ";
     for (std::size_t i = 0; i < std::min(pids.size(), shown); ++i) {
-      list += (i == 0 ? "" : ", ") + std::to_string(pids[i]);
+      line += i == 0 ? "" : ", ";
+      line += std::to_string(pids[i]);
     }
-    out.push_back(std::to_string(pids.size()) + (pids.size() == 1 ? " process" : " processes") +
-                  " not read whole (" + why + "): pid " + list +
-                  (pids.size() > shown ? ", ..." : ""));
+    line += pids.size() > shown ? ", ..." : "";
+    out.push_back(std::move(line));
   }
   if (!tables_unread.empty()) {
-    std::string list;
+    std::string line = "the mount table of ";
     for (std::size_t i = 0; i < tables_unread.size(); ++i) {
-      list += (i == 0 ? "" : ", ") + tables_unread[i];
+      line += i == 0 ? "" : ", ";
+      line += tables_unread[i];
     }
-    out.push_back("the mount table of " + list + " could not be read");
+    line += " could not be read";
+    out.push_back(std::move(line));
   }
   return out;
 }

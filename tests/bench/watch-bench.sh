@@ -30,6 +30,10 @@ if [ "${NSRUN_BENCH_INSIDE:-}" != yes ]; then
   NSRUN_BENCH_INSIDE=yes exec unshare --mount --pid --fork --mount-proc --propagation private \
     "$0" "$build" "$processes" "$namespaces" "$mounts"
 fi
+# This PID namespace is the whole system the benchmark plays (nsrun gives
+# definite answers only where it can prove it sees every process).
+NSRUN_HOST_PIDNS=$(readlink /proc/self/ns/pid)
+export NSRUN_HOST_PIDNS
 
 nsrun=$build/nsrun
 scratch=$(mktemp -d /tmp/nsrun-watch-bench-XXXXXX)

@@ -4,6 +4,7 @@
 // in turn. Each answer must be the true one or "cannot tell" (exit 2):
 // never a negative answer while something holds, never a holder that does
 // not exist.
+#include "support/disk.hpp"
 #include "support/host.hpp"
 #include "support/loop_device.hpp"
 #include "support/pipe.hpp"
@@ -24,25 +25,6 @@
 
 namespace nsrun::test {
 namespace {
-
-// ext4 on a loop device, mounted at scratch/mnt in the fake host.
-struct Disk
-{
-  std::string image = scratch_dir() + "/disk.img";
-  std::string mnt = scratch_dir() + "/mnt";
-  std::unique_ptr<LoopDevice> loop;
-
-  Disk()
-  {
-    require(::mkdir(mnt.c_str(), 0755) == 0 || errno == EEXIST, "mkdir mnt");
-    make_ext4_image(image, 16);
-    loop = std::make_unique<LoopDevice>(image);
-    require(::mount(loop->path().c_str(), mnt.c_str(), "ext4", 0, nullptr) == 0, "mount ext4");
-    loop->close_fd();
-  }
-  [[nodiscard]] const std::string& dev() const { return loop->path(); }
-  void unmount() const { require(::umount2(mnt.c_str(), MNT_DETACH) == 0, "umount " + mnt); }
-};
 
 // A copy of the host's namespace in a sleeping process (the classic leak
 // once the host unmounts).

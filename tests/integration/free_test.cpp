@@ -7,6 +7,7 @@
 // caller's own unmount reaches, the root disk). The kernel's answer is the
 // judge: an exclusive open of the device.
 
+#include "support/disk.hpp"
 #include "support/host.hpp"
 #include "support/loop_device.hpp"
 #include "support/mounts.hpp"
@@ -75,25 +76,6 @@ bool exclusive_open_works(const std::string& device)
   }
   return fd >= 0;
 }
-
-// ext4 on a loop device, mounted at scratch/mnt in the fake host.
-struct Disk
-{
-  std::string image = scratch_dir() + "/disk.img";
-  std::string mnt = scratch_dir() + "/mnt";
-  std::unique_ptr<LoopDevice> loop;
-
-  Disk()
-  {
-    require(::mkdir(mnt.c_str(), 0755) == 0 || errno == EEXIST, "mkdir mnt");
-    make_ext4_image(image, 16);
-    loop = std::make_unique<LoopDevice>(image);
-    require(::mount(loop->path().c_str(), mnt.c_str(), "ext4", 0, nullptr) == 0, "mount ext4");
-    loop->close_fd();
-  }
-  [[nodiscard]] const std::string& dev() const { return loop->path(); }
-  void unmount() const { require(::umount(mnt.c_str()) == 0, "umount " + mnt); }
-};
 
 // Starts a shell in a private copy of the namespace; returns when it has
 // done `setup` and said so.

@@ -193,13 +193,16 @@ TEST(Hardening, BestEffortFallsBackOnlyWhenTheKernelRefuses)
   EXPECT_TRUE(host.ok()) << host.report;
 
   // Without /proc nsrun cannot even tell its namespace: 125, not a fallback.
-  const auto no_proc = in_fake_host([] {
-    const std::string marker = scratch_dir() + "/ran";
-    require(::umount2("/proc", MNT_DETACH) == 0, "umount /proc");
-    const auto r = run({nsrun_binary(), "--best-effort", "--", "touch", marker});
-    require_exit(r, 125, "no /proc");
-    require(!exists(marker), "the command ran without /proc");
-  });
+  const auto no_proc = in_fake_host(
+      [] {
+        const std::string marker = scratch_dir() + "/ran";
+        require(::umount2("/proc", MNT_DETACH) == 0, "umount /proc");
+        const auto r = run({nsrun_binary(), "--best-effort", "--", "touch", marker});
+        require_exit(r, 125, "no /proc");
+        require(!exists(marker), "the command ran without /proc");
+      },
+      {.pid_namespace = false}); // a PID namespace's /proc would uncover the machine's
+
   EXPECT_TRUE(no_proc.ok()) << no_proc.report;
 }
 
