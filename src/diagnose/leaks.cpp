@@ -50,6 +50,13 @@ LeakCheck::LeakCheck(const snapshot::Snapshot& snapshot)
     return; // nothing to compare with
   }
   m_host = host;
+  for (const auto& [id, ns] : snapshot.namespaces) {
+    for (const auto& m : ns.mounts) {
+      if (m.propagation.shared()) {
+        m_group_member.emplace(m.propagation.peer_group, Member{&ns, &m});
+      }
+    }
+  }
   for (const auto& h : host->mounts) {
     m_host_storage.insert(storage_key(h));
     m_host_top[h.target] = &h; // later entries are stacked on earlier ones
@@ -63,9 +70,27 @@ bool LeakCheck::host_has(const std::string& key) const
 
 bool LeakCheck::is_leaked(const snapshot::Namespace& ns, const MountEntry& mount) const
 {
+  return leaked(ns, mount, 0);
+}
+
+bool LeakCheck::leaked(const snapshot::Namespace& ns, const MountEntry& mount, int depth) const
+{
   if (m_host == nullptr || ns.id == m_snapshot.host_ns || !is_external(mount) ||
       host_has(storage_key(mount))) {
     return false;
+  }
+  if (mount.propagation.slave()) {
+    // A copy of a shared mount is its master's slave, whatever its parent
+    // is: it follows that peer group, not the host. It is left behind when
+    // the group is gone (the unmount reached it and it survived) or lives
+    // on only in leaked mounts. Masters form a tree, so the depth is
+    // bounded; a deeper chain than any kernel makes is not taken as proof
+    // that someone still owns the mount.
+    const auto master = m_group_member.find(mount.propagation.master);
+    if (master == m_group_member.end() || depth > 64) {
+      return true;
+    }
+    return leaked(*master->second.ns, *master->second.mount, depth + 1);
   }
   // Does the host's unmount at this place reach it? Only if its parent
   // receives from the host's top mount at the parent's path.

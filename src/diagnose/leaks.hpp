@@ -4,6 +4,7 @@
 #include "diagnose/propagation.hpp"
 #include "snapshot/snapshot.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -20,11 +21,16 @@ namespace nsrun::diagnose {
 // Decides, for many mounts of one snapshot, whether each is a leak: a mount
 // in a namespace other than the host's that keeps storage busy after the
 // host let go of it. Its device (or network source) is not mounted in the
-// host namespace any more, and the namespace does not follow the host's
-// mount events at that place (a private copy). A daemon run with -p private
-// that mounts its own devices looks the same; slave namespaces do not. What
-// every decision compares with (the host's storage and mount points, the
-// peer groups' masters) is worked out once, here.
+// host namespace any more, and either
+// - it is a slave whose master peer group no longer exists anywhere (or
+//   exists only in leaked mounts): a copy that survived the unmount the
+//   host propagated to it (it had a submount, or was busy), or
+// - it has no master and the namespace does not follow the host's mount
+//   events at that place (a private copy). A daemon run with -p private
+//   that mounts its own devices looks the same; in a slave namespace the
+//   daemon's own mounts do not.
+// What every decision compares with (the host's storage and mount points,
+// the peer groups' masters and members) is worked out once, here.
 class LeakCheck
 {
 public:
@@ -37,8 +43,17 @@ public:
   [[nodiscard]] const MasterMap& masters() const { return m_masters; }
 
 private:
+  [[nodiscard]] bool leaked(const snapshot::Namespace& ns, const mountinfo::MountEntry& mount,
+                            int depth) const;
+
+  struct Member
+  {
+    const snapshot::Namespace* ns;
+    const mountinfo::MountEntry* mount;
+  };
   const snapshot::Snapshot& m_snapshot;
-  const snapshot::Namespace* m_host = nullptr; // null when its table is unknown
+  std::unordered_map<std::uint64_t, Member> m_group_member; // a mount of each peer group
+  const snapshot::Namespace* m_host = nullptr;              // null when its table is unknown
   MasterMap m_masters;
   std::unordered_set<std::string> m_host_storage;
   std::unordered_map<std::string, const mountinfo::MountEntry*> m_host_top; // by path

@@ -77,8 +77,11 @@ std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err)
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
-    // The thread unshares its own namespace (CLONE_FS comes with it); the
-    // namespace dies with the thread.
+    // The thread unshares its own namespace (CLONE_FS comes with it), then
+    // goes back, so that the fresh one is gone before the probe starts: an
+    // exited thread can linger (a tracer has not reaped it yet) and with it
+    // a namespace that would be found, then vanish while it is read.
+    const sys::Fd home(::open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC));
     if (::pthread_setaffinity_np(::pthread_self(), sizeof one, &one) != 0 ||
         ::unshare(CLONE_NEWNS) != 0) {
       err = errno;
@@ -91,6 +94,9 @@ std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err)
       return;
     }
     id = value;
+    if (home) {
+      (void)::setns(home.get(), CLONE_NEWNS);
+    }
   }).join();
   return id;
 }
@@ -117,6 +123,7 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
     return;
   }
   std::uint64_t bound = 0;
+  std::set<std::uint64_t> own; // the probe's own namespaces, gone or going
   for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (!CPU_ISSET(cpu, &allowed)) {
       continue;
@@ -128,10 +135,11 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
       return;
     }
     bound = std::max(bound, *id);
+    own.insert(*id);
   }
   std::uint64_t first[1];
   for (std::uint64_t id = 1; id <= bound; ++id) {
-    if (known.count(id) != 0) {
+    if (known.count(id) != 0 || own.count(id) != 0) {
       continue;
     }
     const long n = api::listmount(api::kListmountRoot, id, 0, first, 1);

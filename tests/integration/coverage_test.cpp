@@ -67,54 +67,80 @@ void require_cannot_tell(const std::string& place, const std::string& prefix, co
   require(!(r.out + r.err).empty(), place + ":" + shell_words(q.args) + " does not say why");
 }
 
+// Where nsrun is blind: the place and the command line prefix that puts
+// the inspector there.
+using Places = std::map<std::string, std::string>;
+
+// Every subcommand from every place must say "cannot tell", with reasons;
+// from the vouched place, the same questions get their definite answers
+// (nothing is proved by a matrix whose every run is "cannot tell").
+void require_blind_everywhere(const std::string& inspect, const Places& places)
+{
+  Disk disk;
+  auto copy = copy_holder();
+  disk.unmount();
+  // A negative answer is true for these: nothing but the copy exists.
+  const std::vector<Question> asked = {
+      {{"holders", "nsrun-no-such-source"}, 1},
+      {{"leaks", "--under", scratch_dir() + "/nothing-here"}, 0},
+      {{"tree"}, 0},
+  };
+  for (const auto& [place, prefix] : places) {
+    for (const auto& q : asked) {
+      require_cannot_tell(place, prefix, q);
+    }
+    const auto metrics = run({"sh", "-c", prefix + " metrics"});
+    require(metrics.out.find("\nnsrun_scan_complete 1\n") == std::string::npos,
+            place + ": metrics claims a complete scan: " + metrics.out + metrics.err);
+  }
+  for (const auto& q : asked) {
+    const auto r = run({"sh", "-c", inspect + shell_words(q.args)});
+    require(r.exit_code() == q.negative_exit, "seeing everything," + shell_words(q.args) +
+                                                  " gave " + std::to_string(r.exit_code()) + ": " +
+                                                  r.out + r.err);
+  }
+  const auto metrics = run({"sh", "-c", inspect + " metrics"});
+  require(metrics.out.find("\nnsrun_scan_complete 1\n") != std::string::npos,
+          "seeing everything, metrics: " + metrics.out + metrics.err);
+}
+
 TEST(Coverage, EveryBlindPlaceIsCannotTellFromEverySubcommand)
 {
   const auto host = in_fake_host([] {
-    Disk disk;
-    auto copy = copy_holder();
-    disk.unmount();
     const std::string inspect = "'" + nsrun_binary() + "'";
-    // A negative answer is true for these: nothing but the copy exists.
-    const std::vector<Question> asked = {
-        {{"holders", "nsrun-no-such-source"}, 1},
-        {{"leaks", "--under", scratch_dir() + "/nothing-here"}, 0},
-        {{"tree"}, 0},
-    };
-    const std::map<std::string, std::string> places = {
-        {"/proc an empty tmpfs",
-         "unshare -m sh -c 'mount -t tmpfs none /proc && exec \"$0\" \"$@\"' " + inspect},
-        {"/proc absent", "unshare -m sh -c 'umount -l /proc && exec \"$0\" \"$@\"' " + inspect},
-        {"a nested PID namespace", "unshare -p -f --mount-proc env -u NSRUN_HOST_PIDNS " + inspect},
-        {"a nested PID namespace with an inherited NSRUN_HOST_PIDNS",
-         "unshare -p -f --mount-proc " + inspect},
-        {"hidepid=2 without root",
-         "unshare -m sh -c 'mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 "
-         "--regid=65534 --clear-groups \"$0\" \"$@\"' " +
-             inspect},
-        {"root without CAP_SYS_PTRACE",
-         "setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace " + inspect},
-        {"prlimit --nofile=4", "prlimit --nofile=4 " + inspect},
-        {"prlimit --nofile=5", "prlimit --nofile=5 " + inspect},
-    };
-    for (const auto& [place, prefix] : places) {
-      for (const auto& q : asked) {
-        require_cannot_tell(place, prefix, q);
-      }
-      const auto metrics = run({"sh", "-c", prefix + " metrics"});
-      require(metrics.out.find("\nnsrun_scan_complete 1\n") == std::string::npos,
-              place + ": metrics claims a complete scan: " + metrics.out + metrics.err);
-    }
-    // And from the vouched place, the definite answers (nothing is proved
-    // by a matrix whose every run is "cannot tell").
-    for (const auto& q : asked) {
-      const auto r = run({"sh", "-c", inspect + shell_words(q.args)});
-      require(r.exit_code() == q.negative_exit, "seeing everything," + shell_words(q.args) +
-                                                    " gave " + std::to_string(r.exit_code()) +
-                                                    ": " + r.out + r.err);
-    }
-    const auto metrics = run({nsrun_binary(), "metrics"});
-    require(metrics.out.find("\nnsrun_scan_complete 1\n") != std::string::npos,
-            "seeing everything, metrics: " + metrics.out + metrics.err);
+    require_blind_everywhere(
+        inspect, {
+                     {"a nested PID namespace",
+                      "unshare -p -f --mount-proc env -u NSRUN_HOST_PIDNS " + inspect},
+                     {"a nested PID namespace with an inherited NSRUN_HOST_PIDNS",
+                      "unshare -p -f --mount-proc " + inspect},
+                     {"hidepid=2 without root",
+                      "unshare -m sh -c 'mount -t proc -o hidepid=2 proc /proc && exec setpriv "
+                      "--reuid=65534 --regid=65534 --clear-groups \"$0\" \"$@\"' " +
+                          inspect},
+                     {"root without CAP_SYS_PTRACE",
+                      "setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace " + inspect},
+                 });
+  });
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// Without its procfs or free file descriptors: the inspector itself (the
+// launcher finds it through /proc/self/exe), as shipped (the sanitizers'
+// runtimes need /proc and descriptors of their own: a release test).
+TEST(Coverage, WithoutProcfsOrDescriptorsEveryAnswerIsCannotTell)
+{
+  const auto host = in_fake_host([] {
+    const std::string inspect = "'" + inspect_binary() + "'";
+    require_blind_everywhere(
+        inspect,
+        {
+            {"/proc an empty tmpfs",
+             "unshare -m sh -c 'mount -t tmpfs none /proc && exec \"$0\" \"$@\"' " + inspect},
+            {"/proc absent", "unshare -m sh -c 'umount -l /proc && exec \"$0\" \"$@\"' " + inspect},
+            {"prlimit --nofile=4", "prlimit --nofile=4 " + inspect},
+            {"prlimit --nofile=5", "prlimit --nofile=5 " + inspect},
+        });
   });
   EXPECT_TRUE(host.ok()) << host.report;
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,7 +38,8 @@ int number(const char* text)
 int usage()
 {
   std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep|"
-             "thread-unshare|hold-fd PATH|map PATH|daemon MOUNTPOINT STATUSFILE|connect SOCKET\n",
+             "thread-unshare|in-flight|hold-fd PATH|map PATH|daemon MOUNTPOINT STATUSFILE|connect "
+             "SOCKET\n",
              stderr);
   return 64;
 }
@@ -171,6 +173,52 @@ int hold_fd(const char* path)
   }
 }
 
+// A private copy of the mount namespace whose only reference is a file
+// descriptor in flight: a child makes it, sends its ns/mnt over a socket
+// and exits; the message stays queued on the socket this process keeps.
+// No process has it as its namespace or among its open files.
+int in_flight()
+{
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    std::perror("socketpair");
+    return 1;
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      ::_exit(1);
+    }
+    int ns = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    char byte = 'n';
+    iovec iov = {&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof ns)] = {};
+    msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof ns);
+    std::memcpy(CMSG_DATA(c), &ns, sizeof ns);
+    ::_exit(ns >= 0 && ::sendmsg(sv[1], &msg, 0) == 1 ? 0 : 1);
+  }
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child || status != 0) {
+    std::fputs("in-flight: the child could not send its namespace\n", stderr);
+    return 1;
+  }
+  ::close(sv[1]);
+  std::printf("in flight\n");
+  std::fflush(stdout);
+  for (;;) {
+    ::pause();
+  }
+}
+
 // Maps a file into memory and closes its fd: only the mapping keeps the
 // file (and its filesystem) in use, which fuser -m finds and fds do not.
 int hold_map(const char* path)
@@ -279,6 +327,8 @@ int main(int argc, char** argv)
     return thread_unshare();
   } else if (verb == "hold-fd" && argc > 2) {
     return hold_fd(argv[2]);
+  } else if (verb == "in-flight") {
+    return in_flight();
   } else if (verb == "map" && argc > 2) {
     return hold_map(argv[2]);
   } else if (verb == "daemon" && argc > 3) {

@@ -10,7 +10,9 @@
 
 namespace nsrun::test {
 
-Disk::Disk() : image(scratch_dir() + "/disk.img"), mnt(scratch_dir() + "/mnt")
+Disk::Disk(const std::string& name)
+    : image(scratch_dir() + "/" + name + ".img"),
+      mnt(scratch_dir() + "/" + name)
 {
   require(::mkdir(mnt.c_str(), 0755) == 0 || errno == EEXIST, "mkdir mnt");
   make_ext4_image(image, 16);

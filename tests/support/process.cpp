@@ -249,6 +249,12 @@ std::string nsrun_binary()
   return path != nullptr ? path : NSRUN_BUILT_BINARY;
 }
 
+std::string inspect_binary()
+{
+  const std::string nsrun = nsrun_binary();
+  return nsrun.substr(0, nsrun.rfind('/') + 1) + "nsrun-inspect";
+}
+
 std::string probe_binary()
 {
   const char* path = std::getenv("NSRUN_PROBE");

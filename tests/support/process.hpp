@@ -71,6 +71,8 @@ Process spawn(const std::vector<std::string>& argv, const RunOptions& options = 
 
 // Environment variables the test harness passes in.
 std::string nsrun_binary();
+// nsrun-inspect beside it, for runs the launcher cannot make (no /proc).
+std::string inspect_binary();
 std::string probe_binary();
 // nsrun-fake-syscall: runs a command under a seccomp filter that fakes
 // chosen system calls (see tests/support/fake_syscall.c).
