@@ -579,12 +579,18 @@ private:
     }
     auto listing = list_mount_namespaces(inodes, kernel_ids, without_id);
     if (!listing.proved) {
-      // The documented exception: without the kernel's list, a namespace
-      // kept only by a descriptor in flight cannot be seen.
       coverage.namespaces_via = "processes, their fds and nsfs mounts";
-      coverage.caveat = "a mount namespace kept alive only by a file descriptor in flight "
-                        "cannot be seen here: " +
-                        listing.why_not;
+      if (listing.kernel_lacks) {
+        // The documented exception: on a kernel with neither list, a
+        // namespace kept only by a descriptor in flight cannot be seen.
+        coverage.caveat = "a mount namespace kept alive only by a file descriptor in flight "
+                          "cannot be seen here: " +
+                          listing.why_not;
+      } else {
+        // The kernel has a way, and it failed or was refused: blind.
+        coverage.blind.push_back("the mount namespaces that exist could not all be listed: " +
+                                 listing.why_not);
+      }
       return;
     }
     coverage.namespaces_via = listing.via;

@@ -21,8 +21,15 @@ namespace {
 
 namespace api = mountinfo::kernel_api;
 
+// What an older kernel answers to a call or an ioctl it does not have (or,
+// for listmount(2) before 6.11, to a namespace id it does not take).
+bool kernel_lacks(int err)
+{
+  return err == ENOSYS || err == ENOTTY || err == EINVAL || err == E2BIG;
+}
+
 // Walks the kernel's list from the caller's namespace both ways. false with
-// why_not where the kernel has no list or refuses it.
+// why_not where the kernel has no list (kernel_lacks) or refuses it.
 bool walk_kernel_list(const std::set<NsId>& known, NamespaceListing& out)
 {
   const sys::Fd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
@@ -48,6 +55,9 @@ bool walk_kernel_list(const std::set<NsId>& known, NamespaceListing& out)
         }
         out.why_not =
             "the kernel's list of mount namespaces is not available (" + sys::errno_name(err) + ")";
+        // EPERM: refused outside the initial PID namespace; the probe is
+        // the way there.
+        out.kernel_lacks = n == 0 && (kernel_lacks(err) || err == EPERM);
         return false;
       }
       at = sys::Fd(next);
@@ -70,7 +80,7 @@ bool walk_kernel_list(const std::set<NsId>& known, NamespaceListing& out)
 
 // The kernel id of a fresh namespace made by a thread on this CPU; nullopt
 // when it cannot be made there.
-std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err)
+std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err, bool& id_unread)
 {
   std::optional<std::uint64_t> id;
   std::thread([&] {
@@ -91,6 +101,7 @@ std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err)
     std::uint64_t value = 0;
     if (!fd || ::ioctl(fd.get(), api::kNsGetMntnsId, &value) != 0) {
       err = errno;
+      id_unread = fd.get() >= 0;
       return;
     }
     id = value;
@@ -129,26 +140,33 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
       continue;
     }
     int err = 0;
-    const auto id = fresh_id_on(cpu, err);
+    bool id_unread = false;
+    const auto id = fresh_id_on(cpu, err, id_unread);
     if (!id) {
       out.why_not = "no namespace can be made to bound an id probe (" + sys::errno_name(err) + ")";
+      // NS_GET_MNTNS_ID unknown: a kernel without ids; anything else (a
+      // refused unshare, a CPU it may not use) leaves nsrun blind.
+      out.kernel_lacks = id_unread && kernel_lacks(err);
       return;
     }
     bound = std::max(bound, *id);
     own.insert(*id);
   }
   std::uint64_t first[1];
+  bool answered = false;
   for (std::uint64_t id = 1; id <= bound; ++id) {
     if (known.count(id) != 0 || own.count(id) != 0) {
       continue;
     }
     const long n = api::listmount(api::kListmountRoot, id, 0, first, 1);
     if (n >= 0) {
+      answered = true;
       out.unknown.push_back({id, 0, {}});
       continue;
     }
     const int err = errno;
     if (err == ENOENT) {
+      answered = true;
       continue; // no such namespace (any more)
     }
     if (err == EPERM || err == EACCES) {
@@ -157,6 +175,8 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
       continue;
     }
     out.why_not = "listmount(2) cannot probe namespace ids here (" + sys::errno_name(err) + ")";
+    // Only a first refusal is the kernel's age; one after answers is a fault.
+    out.kernel_lacks = !answered && kernel_lacks(err);
     out.unknown.clear();
     out.blind.clear();
     return;
@@ -176,10 +196,13 @@ NamespaceListing list_mount_namespaces(const std::set<NsId>& known_inodes,
     return out;
   }
   const std::string list_why = out.why_not;
+  const bool list_lacking = out.kernel_lacks;
+  out.kernel_lacks = false;
   out.unknown.clear();
   probe_ids(known_kernel_ids, known_without_id, out);
   if (!out.proved) {
     out.why_not = list_why + "; " + out.why_not;
+    out.kernel_lacks = list_lacking && out.kernel_lacks;
   }
   return out;
 }

@@ -22,9 +22,12 @@ struct ListedNamespace
 
 struct NamespaceListing
 {
-  bool proved = false;                  // every mount namespace that exists was listed
-  std::string via;                      // "the kernel's list", "an id probe up to N"
-  std::string why_not;                  // when !proved
+  bool proved = false; // every mount namespace that exists was listed
+  std::string via;     // "the kernel's list", "an id probe up to N"
+  std::string why_not; // when !proved
+  // When !proved: the kernel has neither way (too old: the documented
+  // exception), rather than a way that failed or was refused (blind).
+  bool kernel_lacks = false;
   std::vector<std::string> blind;       // listed but not reachable (EPERM)
   std::vector<ListedNamespace> unknown; // those not in known_*
 };

@@ -266,6 +266,11 @@ std::string fake_syscall_binary()
   return NSRUN_BUILT_FAKE_SYSCALL;
 }
 
+std::string fail_nth_binary()
+{
+  return NSRUN_BUILT_FAIL_NTH;
+}
+
 std::vector<std::string> current_environment()
 {
   std::vector<std::string> env;

@@ -77,6 +77,8 @@ std::string probe_binary();
 // nsrun-fake-syscall: runs a command under a seccomp filter that fakes
 // chosen system calls (see tests/support/fake_syscall.c).
 std::string fake_syscall_binary();
+// nsrun-fail-nth: fails the Nth call of one system call (support/fail_nth.c).
+std::string fail_nth_binary();
 
 // Our own environment as a vector, in order.
 std::vector<std::string> current_environment();
