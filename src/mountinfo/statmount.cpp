@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace nsrun::mountinfo {
@@ -27,7 +28,11 @@ StatmountBuffer::Fill StatmountBuffer::fill(std::uint64_t mnt_id, std::uint64_t 
     }
     const int err = errno;
     if (err == ENOENT) {
-      return Fill::Gone;
+      // Gone only when the namespace's list says so too: statmount's
+      // ENOENT alone (a filter, a fault) would leave a hole in a table.
+      const auto now = list_mount_ids(ns_id);
+      return now && std::find(now->begin(), now->end(), mnt_id) == now->end() ? Fill::Gone
+                                                                              : Fill::Failed;
     }
     if (err != EOVERFLOW || m_size >= (std::size_t{1} << 24)) {
       return Fill::Failed;

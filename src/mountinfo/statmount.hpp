@@ -25,9 +25,10 @@ class StatmountBuffer
 public:
   StatmountBuffer();
 
-  // Gone: the mount was unmounted since it was listed (ENOENT), which is
-  // normal. Failed: anything else (refused, no memory, no statmount); then
-  // the table it belongs to was not read, and must not be taken as whole.
+  // Gone: the mount was unmounted since it was listed (ENOENT, and a fresh
+  // listmount of its namespace no longer has it), which is normal. Failed: anything else (refused,
+  // no memory, no statmount); then the table it belongs to was not read, and must not be taken as
+  // whole.
   enum class Fill { Filled, Gone, Failed };
   [[nodiscard]] Fill fill(std::uint64_t mnt_id, std::uint64_t ns_id, std::uint64_t mask);
 

@@ -569,7 +569,9 @@ private:
     std::set<NsId> inodes;
     std::set<std::uint64_t> kernel_ids;
     std::size_t without_id = 0;
+    bool listmount_answered = false;
     for (const auto& [id, n] : m_snapshot.namespaces) {
+      listmount_answered = listmount_answered || n.mounts_read_via == "listmount";
       inodes.insert(id);
       if (n.kernel_id != 0) {
         kernel_ids.insert(n.kernel_id);
@@ -577,7 +579,7 @@ private:
         ++without_id; // a table read through mountinfo: no id to match
       }
     }
-    auto listing = list_mount_namespaces(inodes, kernel_ids, without_id);
+    auto listing = list_mount_namespaces(inodes, kernel_ids, without_id, listmount_answered);
     if (!listing.proved) {
       coverage.namespaces_via = "processes, their fds and nsfs mounts";
       if (listing.kernel_lacks) {

@@ -113,7 +113,7 @@ std::optional<std::uint64_t> fresh_id_on(std::size_t cpu, int& err, bool& id_unr
 }
 
 void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_id,
-               NamespaceListing& out)
+               bool listmount_answered, NamespaceListing& out)
 {
   if (known_without_id != 0) {
     out.why_not = std::to_string(known_without_id) +
@@ -146,7 +146,8 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
       out.why_not = "no namespace can be made to bound an id probe (" + sys::errno_name(err) + ")";
       // NS_GET_MNTNS_ID unknown: a kernel without ids; anything else (a
       // refused unshare, a CPU it may not use) leaves nsrun blind.
-      out.kernel_lacks = id_unread && kernel_lacks(err);
+      // A kernel that gave other namespaces' ids has the ioctl.
+      out.kernel_lacks = id_unread && known.empty() && kernel_lacks(err);
       return;
     }
     bound = std::max(bound, *id);
@@ -175,8 +176,9 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
       continue;
     }
     out.why_not = "listmount(2) cannot probe namespace ids here (" + sys::errno_name(err) + ")";
-    // Only a first refusal is the kernel's age; one after answers is a fault.
-    out.kernel_lacks = !answered && kernel_lacks(err);
+    // Only a first refusal is the kernel's age; one after answers, or on a
+    // kernel that read tables by namespace id, is a failure.
+    out.kernel_lacks = !answered && !listmount_answered && kernel_lacks(err);
     out.unknown.clear();
     out.blind.clear();
     return;
@@ -189,7 +191,7 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
 
 NamespaceListing list_mount_namespaces(const std::set<NsId>& known_inodes,
                                        const std::set<std::uint64_t>& known_kernel_ids,
-                                       std::size_t known_without_id)
+                                       std::size_t known_without_id, bool listmount_answered)
 {
   NamespaceListing out;
   if (walk_kernel_list(known_inodes, out)) {
@@ -199,7 +201,7 @@ NamespaceListing list_mount_namespaces(const std::set<NsId>& known_inodes,
   const bool list_lacking = out.kernel_lacks;
   out.kernel_lacks = false;
   out.unknown.clear();
-  probe_ids(known_kernel_ids, known_without_id, out);
+  probe_ids(known_kernel_ids, known_without_id, listmount_answered, out);
   if (!out.proved) {
     out.why_not = list_why + "; " + out.why_not;
     out.kernel_lacks = list_lacking && out.kernel_lacks;

@@ -39,9 +39,11 @@ struct NamespaceListing
 // known_kernel_ids are what /proc already found; only the others are
 // returned. A namespace of known_without_id (found, but its kernel id
 // unread) makes the probe unable to match, which is blind too.
+// listmount_answered: the scan read a table by namespace id, so this kernel
+// has that; a later refusal is a failure, never the kernel's age.
 [[nodiscard]] NamespaceListing
 list_mount_namespaces(const std::set<NsId>& known_inodes,
-                      const std::set<std::uint64_t>& known_kernel_ids,
-                      std::size_t known_without_id);
+                      const std::set<std::uint64_t>& known_kernel_ids, std::size_t known_without_id,
+                      bool listmount_answered);
 
 } // namespace nsrun::snapshot

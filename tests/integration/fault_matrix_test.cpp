@@ -12,7 +12,7 @@
 // loader makes before main are counted by a run that stops at once, and
 // skipped): the first three, the last, and up to 50 spread over the rest.
 // The sampled matrix (run by tests/run-all.sh) asks every question at each
-// position with one errno in turn, at most 10 positions per call; the full
+// position with one errno in turn, at most 8 positions per call; the full
 // matrix (ctest -L faults-full) takes every errno at up to 54 positions.
 // listmount, called once per namespace id by the id probe (a run takes
 // seconds when each call is intercepted), gets 6 and 10 positions, one
@@ -406,7 +406,7 @@ void run_matrix(bool full)
           // listmount runs once per namespace id in the probe: a run with
           // it traced takes seconds, so fewer positions are taken.
           const bool slow = call == "listmount";
-          const std::size_t spread = slow ? (full ? 6 : 2) : (full ? 50 : 6);
+          const std::size_t spread = slow ? (full ? 6 : 2) : (full ? 50 : 4);
           for (std::size_t i = 0; i < asked.size(); ++i) {
             const auto at = positions(before, total[i], spread);
             for (std::size_t p = 0; p < at.size(); ++p) {
