@@ -11,9 +11,11 @@
 // Positions count the calls the inspector makes itself (those the dynamic
 // loader makes before main are counted by a run that stops at once, and
 // skipped): the first three, the last, and up to 50 spread over the rest.
-// The sampled matrix (run by tests/run-all.sh) asks every question at each
-// position with one errno in turn, at most 8 positions per call; the full
-// matrix (ctest -L faults-full) takes every errno at up to 54 positions.
+// The sampled matrix (run by tests/run-all.sh) asks leaks, tree, metrics and
+// holders of the clean device and of one held device (in turn per call) at
+// each position, with one errno in turn, at most 8 positions per call; the
+// full matrix (ctest -L faults-full) asks every question with every errno
+// at up to 54 positions.
 // listmount, called once per namespace id by the id probe (a run takes
 // seconds when each call is intercepted), gets 6 and 10 positions, one
 // errno each.
@@ -380,7 +382,7 @@ void run_matrix(bool full)
   const auto host = in_fake_host(
       [full] {
         const auto world = build_world();
-        const auto asked = questions(*world);
+        const auto all = questions(*world);
         const std::string count_file = scratch_dir() + "/calls";
         std::map<std::string, std::size_t> outcome;
         std::vector<std::string> wrong;
@@ -388,7 +390,7 @@ void run_matrix(bool full)
         const auto start = std::chrono::steady_clock::now();
         // Fault-free, every answer is the definite true one: nothing is
         // proved by a matrix whose every run is "cannot tell".
-        for (const auto& q : asked) {
+        for (const auto& q : all) {
           const auto r = faulted("openat", "EPERM", 0, q.args, count_file);
           require(r.exit_code() != 2 && q.judge(r).empty(),
                   "without a fault, " + q.name + ": " + q.judge(r) + ": " + r.describe());
@@ -398,6 +400,14 @@ void run_matrix(bool full)
           // Calls made before main: a run that stops at its first argument.
           (void)faulted(call, "EPERM", 0, {"no-such-subcommand"}, count_file);
           const std::uint64_t before = read_count(count_file);
+          // Sampled: one holder question per call, in turn, with the rest.
+          std::vector<Question> asked;
+          for (std::size_t i = 0; i < all.size(); ++i) {
+            const bool holder = i >= 1 && i <= world->held.size();
+            if (full || !holder || i == 1 + c % world->held.size()) {
+              asked.push_back(all[i]);
+            }
+          }
           std::map<std::size_t, std::uint64_t> total; // per question
           for (std::size_t i = 0; i < asked.size(); ++i) {
             (void)faulted(call, "EPERM", 0, asked[i].args, count_file);
@@ -436,7 +446,7 @@ void run_matrix(bool full)
                                  .count();
         std::string summary =
             std::string(full ? "full" : "sampled") + " fault matrix: " + std::to_string(runs) +
-            " runs (" + std::to_string(kCalls.size()) + " calls, " + std::to_string(asked.size()) +
+            " runs (" + std::to_string(kCalls.size()) + " calls, " + std::to_string(all.size()) +
             " questions) in " + std::to_string(seconds) + " s:";
         for (const auto& [what, n] : outcome) {
           summary += " " + what + " " + std::to_string(n) + ";";
