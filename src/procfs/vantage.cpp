@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "procfs/vantage.hpp"
 
+#include "sys/error.hpp"
+
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
@@ -56,10 +58,16 @@ Vantage check_vantage(const ProcReader& proc, const std::optional<std::string>& 
   }
   int err = 0;
   const auto self = link_of(proc, "self", err);
-  if (!self || *self != std::to_string(::getpid())) {
-    v.blind.push_back(where + " is the procfs of another PID namespace (its self is " +
-                      (self ? *self : std::string(std::strerror(err))) + ", nsrun is pid " +
-                      std::to_string(::getpid()) + "): processes may be unseen");
+  if (!self) {
+    v.blind.push_back(where + "/self cannot be read (" + sys::errno_name(err) +
+                      "), so it is not proved to be nsrun's own PID namespace: processes may "
+                      "be unseen");
+    return v;
+  }
+  if (*self != std::to_string(::getpid())) {
+    v.blind.push_back(where + " is the procfs of another PID namespace (its self is " + *self +
+                      ", nsrun is pid " + std::to_string(::getpid()) +
+                      "): processes may be unseen");
     return v;
   }
   const auto pidns = link_of(proc, "self/ns/pid", err);

@@ -14,6 +14,8 @@
 // notification), which answers with the error or lets the kernel carry the
 // call out. Unlike ptrace, it counts across threads, knows system calls
 // newer than the tools on the machine, and leaves the sanitizers working.
+#include "seccomp_names.h"
+
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -30,20 +32,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__x86_64__)
-#  define ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#  define ARCH AUDIT_ARCH_AARCH64
-#else
-#  error "add this architecture's AUDIT_ARCH"
-#endif
-
-struct known
-{
-  const char* name;
-  long number;
-};
 
 // statmount and listmount postdate Debian 12's headers; x86_64 and the
 // asm-generic table agree on these numbers.
@@ -82,16 +70,6 @@ static const struct known errnos[] = {
     {"EFAULT", EFAULT}, {"EINVAL", EINVAL}, {"ENFILE", ENFILE}, {"EMFILE", EMFILE},
     {"ENOTTY", ENOTTY}, {"ENOSPC", ENOSPC}, {"ENOSYS", ENOSYS}, {"EOVERFLOW", EOVERFLOW},
 };
-
-static long lookup(const struct known* table, size_t count, const char* name)
-{
-  for (size_t i = 0; i < count; ++i) {
-    if (strcmp(table[i].name, name) == 0) {
-      return table[i].number;
-    }
-  }
-  return -1;
-}
 
 static int usage(void)
 {
@@ -181,8 +159,8 @@ int main(int argc, char** argv)
   char* end = NULL;
   const unsigned long long nth = strtoull(argv[3], &end, 10);
   if (nr < 0 || err < 0 || *argv[3] == '\0' || *end != '\0') {
-    fprintf(stderr, "nsrun-fail-nth: unknown system call, errno or position: %s %s %s\n",
-            argv[1], argv[2], argv[3]);
+    fprintf(stderr, "nsrun-fail-nth: unknown system call, errno or position: %s %s %s\n", argv[1],
+            argv[2], argv[3]);
     return usage();
   }
   int sv[2];

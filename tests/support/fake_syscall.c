@@ -12,6 +12,8 @@
 // fanotify_init, open_tree, move_mount, mount_setattr, or
 // "mount-propagation": only mount(2) calls that change propagation, or
 // "procmap-query": only ioctl(2) PROCMAP_QUERY on /proc/PID/maps.
+#include "seccomp_names.h"
+
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -24,20 +26,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#if defined(__x86_64__)
-#  define ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#  define ARCH AUDIT_ARCH_AARCH64
-#else
-#  error "add this architecture's AUDIT_ARCH"
-#endif
-
-struct known
-{
-  const char* name;
-  long number;
-};
 
 // statmount, listmount and friends postdate Debian 12's headers; x86_64 and
 // the asm-generic table agree on these numbers.
@@ -54,16 +42,6 @@ static const struct known errnos[] = {
 
 // _IOWR('f', 17, struct procmap_query), 104 bytes (Linux 6.11).
 #define PROCMAP_QUERY 0xC0686611u
-
-static long lookup(const struct known* table, size_t count, const char* name)
-{
-  for (size_t i = 0; i < count; ++i) {
-    if (strcmp(table[i].name, name) == 0) {
-      return table[i].number;
-    }
-  }
-  return -1;
-}
 
 int main(int argc, char** argv)
 {
