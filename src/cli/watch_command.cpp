@@ -65,6 +65,9 @@ Report, as it happens, one line per event until SIGINT or SIGTERM:
   resolved   a leak went away
   isolation  a named namespace was created, lost its last process, changed
              how it relates to the host, or was released
+  blind      nsrun cannot see everything it must (and what): until it does,
+             nothing is reported resolved and no isolation change
+  sees       it sees everything again
 Mount changes come from fanotify mount events where the kernel has them
 (Linux 6.15), else from poll(2) on /proc/self/mountinfo; new namespaces from
 the kernel's namespace list, else /proc; -v says which. Files kept open on

@@ -33,6 +33,15 @@ nlohmann::json who_json(const std::optional<watch::Who>& who)
   return j;
 }
 
+std::string join_unseen(const std::vector<std::string>& unseen)
+{
+  std::string text;
+  for (const auto& line : unseen) {
+    text += (text.empty() ? "" : "; ") + line;
+  }
+  return text;
+}
+
 std::string holders_target(const watch::LeakItem& leak)
 {
   return leak.source.rfind("/dev/", 0) == 0 ? leak.source : leak.device;
@@ -61,6 +70,13 @@ std::string event_text(const watch::Event& e, const std::string& time)
                               ns_label(e.leak.ns));
   case watch::Event::Kind::Isolation:
     return head + fmt::format("namespace '{}': {}", e.name, e.what);
+  case watch::Event::Kind::Blind:
+    return head +
+           "nsrun cannot see everything, so no leak is reported resolved and no "
+           "isolation change is reported until it does. Not seen: " +
+           text::printable(join_unseen(e.unseen));
+  case watch::Event::Kind::Sees:
+    return head + "nsrun sees everything again";
   }
   return head;
 }
@@ -86,6 +102,11 @@ nlohmann::json event_json(const watch::Event& e, const std::string& time)
     j["ns"] = e.leak.ns;
     put_bytes(j, "target", e.leak.target);
     j["holder"] = who_json(e.leak.holder);
+    break;
+  case watch::Event::Kind::Blind:
+    j["unseen"] = e.unseen;
+    break;
+  case watch::Event::Kind::Sees:
     break;
   case watch::Event::Kind::Isolation:
     j["name"] = e.name;

@@ -35,6 +35,10 @@ State state_of(const snapshot::Snapshot& snapshot, const std::vector<diagnose::L
                const std::optional<std::string>& under)
 {
   State state;
+  state.complete = snapshot.sees_everything();
+  if (!state.complete) {
+    state.unseen = snapshot.coverage.unseen();
+  }
   for (const auto& [id, ns] : snapshot.namespaces) {
     state.namespaces.insert(id);
     if (!under || id == snapshot.host_ns || id == snapshot.caller_ns) {
@@ -75,6 +79,16 @@ State state_of(const snapshot::Snapshot& snapshot, const std::vector<diagnose::L
 std::vector<Event> changes(const State& before, const State& after, bool first)
 {
   std::vector<Event> events;
+  if (!after.complete && (first || before.complete)) {
+    Event e;
+    e.kind = Event::Kind::Blind;
+    e.unseen = after.unseen;
+    events.push_back(e);
+  } else if (after.complete && !first && !before.complete) {
+    Event e;
+    e.kind = Event::Kind::Sees;
+    events.push_back(e);
+  }
   for (const auto& [key, item] : after.copies) {
     if (!first && before.namespaces.count(key) == 0) {
       Event e;
@@ -92,14 +106,14 @@ std::vector<Event> changes(const State& before, const State& after, bool first)
     }
   }
   for (const auto& [key, item] : before.leaks) {
-    if (after.leaks.count(key) == 0) {
+    if (after.complete && after.leaks.count(key) == 0) {
       Event e;
       e.kind = Event::Kind::Resolved;
       e.leak = item;
       events.push_back(e);
     }
   }
-  if (first) {
+  if (first || !after.complete) {
     return events;
   }
   auto isolation = [&](const std::string& name, const NamedItem& was, const NamedItem& now,
@@ -135,6 +149,15 @@ std::vector<Event> changes(const State& before, const State& after, bool first)
   return events;
 }
 
+State next_state(const State& before, State after)
+{
+  if (!after.complete) {
+    after.leaks.insert(before.leaks.begin(), before.leaks.end());
+    after.named = before.named;
+  }
+  return after;
+}
+
 std::string kind_word(Event::Kind kind)
 {
   switch (kind) {
@@ -146,6 +169,10 @@ std::string kind_word(Event::Kind kind)
     return "resolved";
   case Event::Kind::Isolation:
     return "isolation";
+  case Event::Kind::Blind:
+    return "blind";
+  case Event::Kind::Sees:
+    return "sees";
   }
   return "leak";
 }

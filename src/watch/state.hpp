@@ -52,6 +52,11 @@ struct NamedItem
 
 struct State
 {
+  // Whether the look saw everything (Snapshot::sees_everything), and what
+  // it did not see. A blind look proves no leak resolved and no isolation
+  // change: those are reported from complete looks only.
+  bool complete = true;
+  std::vector<std::string> unseen;
   std::map<std::string, LeakItem> leaks; // by device, namespace and target
   std::map<snapshot::NsId, CopyItem> copies;
   std::map<std::string, NamedItem> named;
@@ -66,19 +71,25 @@ struct State
 
 struct Event
 {
-  enum class Kind { Copied, Leak, Resolved, Isolation };
+  enum class Kind { Copied, Leak, Resolved, Isolation, Blind, Sees };
   Kind kind = Kind::Leak;
-  LeakItem leak;    // Leak, Resolved
-  CopyItem copy;    // Copied
-  std::string name; // Isolation
-  std::string what; // Isolation: what changed, in words
-  NamedItem before; // Isolation
-  NamedItem after;  // Isolation
+  LeakItem leak;                   // Leak, Resolved
+  CopyItem copy;                   // Copied
+  std::string name;                // Isolation
+  std::string what;                // Isolation: what changed, in words
+  NamedItem before;                // Isolation
+  NamedItem after;                 // Isolation
+  std::vector<std::string> unseen; // Blind
 };
 
 // The events between two looks. On the first look (before is empty and
 // first is true) only the leaks already there are reported.
 [[nodiscard]] std::vector<Event> changes(const State& before, const State& after, bool first);
+
+// What the next look is compared with: `after`, except that a blind look
+// keeps the leaks and named namespaces last known (nothing proves them
+// gone), so that they are neither resolved nor reported again.
+[[nodiscard]] State next_state(const State& before, State after);
 
 [[nodiscard]] std::string kind_word(Event::Kind kind);
 

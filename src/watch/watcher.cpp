@@ -243,7 +243,7 @@ private:
   {
     Look now = m_options.look();
     m_options.emit(changes(m_state, now.state, first));
-    m_state = std::move(now.state);
+    m_state = next_state(m_state, std::move(now.state));
     if (m_mode == Mode::Poll) {
       // poll(2) on a process's mountinfo reports its namespace's changes
       // since the fd was opened, which was after the tables were read: not

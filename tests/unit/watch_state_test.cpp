@@ -72,5 +72,39 @@ TEST(WatchChanges, NamedNamespacesLosingProcessesChangingOrGoing)
   EXPECT_EQ(changes(before, stale, false)[0].what, "no namespace on its file any more");
 }
 
+// A blind look proves nothing gone: it says so once, resolves nothing and
+// changes no named namespace; the next complete look says it sees again and
+// reports what really changed meanwhile, each thing once.
+TEST(WatchChanges, ABlindLookResolvesNothingAndSaysSoOnce)
+{
+  State seen = with_leak(5);
+  seen.named["web"] = {9, true, 2, "slave"};
+  State blind;
+  blind.complete = false;
+  blind.unseen = {"/proc is not a procfs: no process can be seen"};
+  blind.named["web"] = {9, true, 0, "unknown"};
+  auto events = changes(seen, blind, false);
+  ASSERT_EQ(kinds(events), std::vector<std::string>{"blind"});
+  EXPECT_EQ(events[0].unseen, blind.unseen);
+  const State kept = next_state(seen, blind);
+  EXPECT_EQ(kept.leaks.size(), 1U);
+  EXPECT_EQ(kept.named.at("web").members, 2U);
+  // Still blind: nothing more to say.
+  EXPECT_EQ(kinds(changes(kept, blind, false)), std::vector<std::string>{});
+  // Seeing again, with the leak still there: no second "leak".
+  State again = with_leak(5);
+  again.named["web"] = {9, true, 2, "slave"};
+  EXPECT_EQ(kinds(changes(kept, again, false)), std::vector<std::string>{"sees"});
+  // Seeing again, with the leak gone meanwhile: resolved now, with proof.
+  State clean;
+  clean.named["web"] = {9, true, 2, "slave"};
+  EXPECT_EQ(kinds(changes(kept, clean, false)), (std::vector<std::string>{"sees", "resolved"}));
+  // Blind from the first look: said at once; a leak seen while blind is
+  // still reported (a positive answer).
+  State first = with_leak(6);
+  first.complete = false;
+  EXPECT_EQ(kinds(changes({}, first, true)), (std::vector<std::string>{"blind", "leak"}));
+}
+
 } // namespace
 } // namespace nsrun::watch
