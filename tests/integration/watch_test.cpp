@@ -173,6 +173,49 @@ TEST(Watch, FallsBackByItselfWhenFanotifyIsRefused)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
+// /proc taken away while a leak exists: watch says it is blind and what it
+// cannot see, reports nothing resolved while the leak really goes away, and
+// once /proc is back says it sees again, then that the leak was resolved.
+TEST(Watch, SaysBlindAndResolvesNothingUntilItSeesAgain)
+{
+  const auto host = in_fake_host(
+      [] {
+        Watch watch({}, {});
+        const std::string mnt = scratch_dir() + "/images";
+        require(::mkdir(mnt.c_str(), 0755) == 0, "mkdir");
+        const std::string image = scratch_dir() + "/disk.img";
+        make_ext4_image(image, 16);
+        LoopDevice loop(image);
+        require(::mount(loop.path().c_str(), mnt.c_str(), "ext4", 0, nullptr) == 0, "mount");
+        loop.close_fd();
+        auto copier = spawn({"unshare", "-m", "sleep", "1000"});
+        require(
+            wait_until(
+                [&] { return mount_ns_inode(std::to_string(copier.pid())) != mount_ns_inode(); },
+                std::chrono::seconds(5)),
+            "the copier did not unshare");
+        require(::umount(mnt.c_str()) == 0, "umount");
+        require(!watch.next("leak").is_null(), "no leak event: " + watch.seen());
+
+        require(::mount("none", "/proc", "tmpfs", 0, nullptr) == 0, "tmpfs on /proc");
+        const auto blind = watch.next("blind");
+        require(!blind.is_null() &&
+                    blind["unseen"].dump().find("/proc is not a procfs") != std::string::npos,
+                "no blind event naming /proc: " + watch.seen());
+        copier.kill();
+        require(::umount("/proc") == 0, "umount /proc");
+        const auto sees = watch.next("sees");
+        require(!sees.is_null(), "no sees event: " + watch.seen());
+        require(watch.seen().find("\"resolved\"") == std::string::npos,
+                "resolved while blind: " + watch.seen());
+        require(!watch.next("resolved").is_null(),
+                "no resolved event once it sees: " + watch.seen());
+        require(watch.stop().first == 0, "stop");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
 TEST(Watch, ReportsANamedNamespaceLosingItsLastProcess)
 {
   const auto host = in_fake_host(
