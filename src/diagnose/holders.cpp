@@ -132,6 +132,10 @@ HoldersReport find_holders(const Snapshot& snapshot, const Target& target,
 {
   HoldersReport report;
   report.unseen = snapshot.coverage.unseen(snapshot::Coverage::Needs::Holders);
+  if (system.exclusive_failed) {
+    report.unseen.push_back("an exclusive open of the device failed (" + *system.exclusive_failed +
+                            "), so the kernel's own answer is unknown");
+  }
   report.device_opens = snapshot.device_opens;
   report.system = system;
   report.whole_system = target.whole_system;

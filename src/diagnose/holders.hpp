@@ -61,8 +61,11 @@ struct SystemUsers
   std::vector<LoopUse> loops;
   std::vector<std::string> stacked; // dm/md/bcache devices built on it (sysfs holders/)
   // For a block device: whether an exclusive open (O_EXCL) was refused with
-  // EBUSY, the kernel's own answer to "is it in use"; nullopt if not tried.
+  // EBUSY, the kernel's own answer to "is it in use"; nullopt if not tried,
+  // or if it failed for another reason, then named here (errno name): the
+  // kernel's answer is unknown, and "not held" cannot rest on it.
   std::optional<bool> exclusive_busy;
+  std::optional<std::string> exclusive_failed;
 };
 
 struct HoldersReport

@@ -389,7 +389,8 @@ nlohmann::json holders_json(const snapshot::Snapshot& snapshot, const diagnose::
   j["stacked_devices"] = report.system.stacked;
   j["exclusive_open"] = report.system.exclusive_busy
                             ? nlohmann::json(*report.system.exclusive_busy ? "busy" : "free")
-                            : nlohmann::json(nullptr);
+                        : report.system.exclusive_failed ? nlohmann::json("unknown")
+                                                         : nlohmann::json(nullptr);
   put_vantage(j, snapshot);
   j["plan"] = plan_json(plan, report);
   j["advice"] = holders_advice(snapshot, target, report, plan);

@@ -2,6 +2,7 @@
 #include "resolve/system_users.hpp"
 
 #include "mountinfo/line_parser.hpp"
+#include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
 
@@ -109,7 +110,10 @@ void find_stacked(dev_t device, diagnose::SystemUsers& users)
 
 // open(2): O_EXCL without O_CREAT on a block device fails with EBUSY while a
 // filesystem, swap, device-mapper or md uses it, in any namespace.
-std::optional<bool> exclusive_busy(dev_t device, const std::vector<std::string>& paths)
+// Any other failure (EACCES without root, EMFILE...) leaves the kernel's
+// answer unknown, which is said, never taken as "free".
+void exclusive_open(dev_t device, const std::vector<std::string>& paths,
+                    diagnose::SystemUsers& users)
 {
   for (const auto& path : paths) {
     struct stat st = {};
@@ -119,13 +123,17 @@ std::optional<bool> exclusive_busy(dev_t device, const std::vector<std::string>&
     const int fd = ::open(path.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0) {
       ::close(fd);
-      return false;
+      users.exclusive_busy = false;
+      users.exclusive_failed.reset();
+      return;
     }
     if (errno == EBUSY) {
-      return true;
+      users.exclusive_busy = true;
+      users.exclusive_failed.reset();
+      return;
     }
+    users.exclusive_failed = sys::errno_name(errno);
   }
-  return std::nullopt;
 }
 
 } // namespace
@@ -141,7 +149,7 @@ diagnose::SystemUsers system_users(const diagnose::Target& target)
   find_loops(*device, users);
   if (target.kind == diagnose::Target::Kind::Device) {
     find_stacked(*device, users);
-    users.exclusive_busy = exclusive_busy(*device, target.device_paths);
+    exclusive_open(*device, target.device_paths, users);
   }
   return users;
 }

@@ -79,9 +79,19 @@ void require_blind_everywhere(const std::string& inspect, const Places& places)
   Disk disk;
   auto copy = copy_holder();
   disk.unmount();
+  const Disk clean("clean");
+  clean.unmount();
+  // Another user's process: what root without CAP_DAC_OVERRIDE cannot read.
+  Pipe ready;
+  auto other = spawn({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c",
+                      "echo ready && exec sleep 1000"},
+                     {.fds = {{1, ready.write_end()}}});
+  ready.close_write();
+  require(ready.read_line() == "ready", "the other user's process did not start");
   // A negative answer is true for these: nothing but the copy exists.
   const std::vector<Question> asked = {
       {{"holders", "nsrun-no-such-source"}, 1},
+      {{"holders", clean.dev()}, 1},
       {{"leaks", "--under", scratch_dir() + "/nothing-here"}, 0},
       {{"tree"}, 0},
   };
@@ -120,6 +130,10 @@ TEST(Coverage, EveryBlindPlaceIsCannotTellFromEverySubcommand)
                           inspect},
                      {"root without CAP_SYS_PTRACE",
                       "setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace " + inspect},
+                     {"root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH",
+                      "setpriv --inh-caps=-dac_override,-dac_read_search "
+                      "--bounding-set=-dac_override,-dac_read_search " +
+                          inspect},
                  });
   });
   EXPECT_TRUE(host.ok()) << host.report;
