@@ -4,6 +4,7 @@
 // --detach (resolved), and a named namespace losing its last process
 // (isolation); with fanotify mount events, with the fallback forced by
 // NSRUN_WATCH_MODE=poll, and with fanotify refused by a seccomp filter.
+#include "support/disk.hpp"
 #include "support/host.hpp"
 #include "support/loop_device.hpp"
 #include "support/pipe.hpp"
@@ -181,20 +182,14 @@ TEST(Watch, SaysBlindAndResolvesNothingUntilItSeesAgain)
   const auto host = in_fake_host(
       [] {
         Watch watch({}, {});
-        const std::string mnt = scratch_dir() + "/images";
-        require(::mkdir(mnt.c_str(), 0755) == 0, "mkdir");
-        const std::string image = scratch_dir() + "/disk.img";
-        make_ext4_image(image, 16);
-        LoopDevice loop(image);
-        require(::mount(loop.path().c_str(), mnt.c_str(), "ext4", 0, nullptr) == 0, "mount");
-        loop.close_fd();
+        const Disk disk("images");
         auto copier = spawn({"unshare", "-m", "sleep", "1000"});
         require(
             wait_until(
                 [&] { return mount_ns_inode(std::to_string(copier.pid())) != mount_ns_inode(); },
                 std::chrono::seconds(5)),
             "the copier did not unshare");
-        require(::umount(mnt.c_str()) == 0, "umount");
+        disk.unmount();
         require(!watch.next("leak").is_null(), "no leak event: " + watch.seen());
 
         require(::mount("none", "/proc", "tmpfs", 0, nullptr) == 0, "tmpfs on /proc");
