@@ -14,9 +14,46 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <thread>
 
 namespace nsrun::snapshot {
+
+int walk_kernel_namespaces(const std::function<int(std::uint64_t id, int fd)>& visit,
+                           bool& first_step)
+{
+  first_step = true;
+  const sys::Fd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!own) {
+    return errno;
+  }
+  for (const unsigned long step :
+       {mountinfo::kernel_api::kNsMntGetPrev, mountinfo::kernel_api::kNsMntGetNext}) {
+    sys::Fd at(::fcntl(own.get(), F_DUPFD_CLOEXEC, 0));
+    // Bounded: the kernel caps mount namespaces per user (max_mnt_namespaces).
+    for (int n = 0;; ++n) {
+      if (n > (1 << 22)) {
+        return ELOOP;
+      }
+      mountinfo::kernel_api::MntNsInfo info{};
+      info.size = sizeof info;
+      const int next = ::ioctl(at.get(), step, &info);
+      if (next < 0) {
+        if (errno == ENOENT) {
+          break; // the end of the list
+        }
+        return errno;
+      }
+      first_step = false;
+      at = sys::Fd(next);
+      if (const int stop = visit(info.mnt_ns_id, at.get()); stop != 0) {
+        return stop;
+      }
+    }
+  }
+  return 0;
+}
+
 namespace {
 
 namespace api = mountinfo::kernel_api;
@@ -32,50 +69,39 @@ bool kernel_lacks(int err)
 // why_not where the kernel has no list (kernel_lacks) or refuses it.
 bool walk_kernel_list(const std::set<NsId>& known, NamespaceListing& out)
 {
-  const sys::Fd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
-  if (!own) {
-    out.why_not = "nsrun's own namespace cannot be opened (" + sys::errno_name(errno) + ")";
-    return false;
-  }
-  for (const unsigned long step : {api::kNsMntGetPrev, api::kNsMntGetNext}) {
-    sys::Fd at(::fcntl(own.get(), F_DUPFD_CLOEXEC, 0));
-    // Bounded: the kernel caps mount namespaces per user (max_mnt_namespaces).
-    for (int n = 0;; ++n) {
-      if (n > (1 << 22)) {
-        out.why_not = "the kernel's list of mount namespaces does not end";
-        return false;
-      }
-      api::MntNsInfo info{};
-      info.size = sizeof info;
-      const int next = ::ioctl(at.get(), step, &info);
-      if (next < 0) {
-        const int err = errno;
-        if (err == ENOENT) {
-          break; // the end of the list
+  int looked_at = 0;
+  bool first_step = false;
+  const int err = walk_kernel_namespaces(
+      [&](std::uint64_t id, int fd) {
+        struct stat st = {};
+        if (::fstat(fd, &st) != 0) {
+          looked_at = errno;
+          return looked_at;
         }
-        out.why_not =
-            "the kernel's list of mount namespaces is not available (" + sys::errno_name(err) + ")";
-        // EPERM: refused outside the initial PID namespace; the probe is
-        // the way there.
-        out.kernel_lacks = n == 0 && (kernel_lacks(err) || err == EPERM);
-        return false;
-      }
-      at = sys::Fd(next);
-      struct stat st = {};
-      if (::fstat(at.get(), &st) != 0) {
-        out.why_not =
-            "a namespace in the kernel's list cannot be looked at (" + sys::errno_name(errno) + ")";
-        return false;
-      }
-      if (known.count(st.st_ino) == 0) {
-        out.unknown.push_back(
-            {info.mnt_ns_id, st.st_ino, sys::Fd(::fcntl(at.get(), F_DUPFD_CLOEXEC, 0))});
-      }
-    }
+        if (known.count(st.st_ino) == 0) {
+          out.unknown.push_back({id, st.st_ino, sys::Fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0))});
+        }
+        return 0;
+      },
+      first_step);
+  if (err == 0) {
+    out.proved = true;
+    out.via = "the kernel's list";
+    return true;
   }
-  out.proved = true;
-  out.via = "the kernel's list";
-  return true;
+  if (looked_at != 0) {
+    out.why_not =
+        "a namespace in the kernel's list cannot be looked at (" + sys::errno_name(looked_at) + ")";
+  } else if (err == ELOOP) {
+    out.why_not = "the kernel's list of mount namespaces does not end";
+  } else {
+    out.why_not =
+        "the kernel's list of mount namespaces is not available (" + sys::errno_name(err) + ")";
+    // EPERM: refused outside the initial PID namespace; the probe is the
+    // way there.
+    out.kernel_lacks = first_step && (kernel_lacks(err) || err == EPERM);
+  }
+  return false;
 }
 
 // The kernel id of a fresh namespace made by a thread on this CPU; nullopt

@@ -5,6 +5,7 @@
 #include "sys/fd.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -31,6 +32,15 @@ struct NamespaceListing
   std::vector<std::string> blind;       // listed but not reachable (EPERM)
   std::vector<ListedNamespace> unknown; // those not in known_*
 };
+
+// Each mount namespace in the kernel's list (NS_MNT_GET_PREV/NEXT, 6.12+,
+// from nsrun's own both ways): visit gets its kernel id and an fd on it, and
+// returns 0 to go on or an errno to stop with. 0 at the end of the list,
+// else the errno that stopped it (ENOTTY: no such list; EPERM: refused
+// outside the initial PID namespace; ELOOP: a list that does not end);
+// first_step says it stopped before the list gave anything.
+[[nodiscard]] int walk_kernel_namespaces(const std::function<int(std::uint64_t id, int fd)>& visit,
+                                         bool& first_step);
 
 // Every mount namespace on the system, from the kernel: NS_MNT_GET_NEXT/PREV
 // (6.12+, initial PID namespace only), else listmount(2) by namespace id

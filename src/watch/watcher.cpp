@@ -4,14 +4,13 @@
 #include "log/log.hpp"
 #include "procfs/parse.hpp"
 #include "procfs/proc_reader.hpp"
+#include "snapshot/namespace_list.hpp"
 #include "sys/error.hpp"
 
 #include <fcntl.h>
-#include <linux/types.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/fanotify.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -29,20 +28,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Linux 6.15's mount notifications and 6.12's namespace iteration, which
-// Debian 12's headers predate (include/uapi/linux/fanotify.h, nsfs.h).
+// Linux 6.15's mount notifications, which Debian 12's headers predate
+// (include/uapi/linux/fanotify.h).
 constexpr unsigned kFanReportMnt = 0x00004000;
 constexpr unsigned kFanMarkMntns = 0x00000110;
 constexpr std::uint64_t kFanMntAttach = 0x01000000;
 constexpr std::uint64_t kFanMntDetach = 0x02000000;
-struct MntNsInfo
-{
-  __u32 size;
-  __u32 nr_mounts;
-  __u64 mnt_ns_id;
-};
-constexpr unsigned long kNsMntGetNext = _IOR(0xb7, 11, MntNsInfo);
-constexpr unsigned long kNsMntGetPrev = _IOR(0xb7, 12, MntNsInfo);
 
 constexpr auto kDebounce = std::chrono::milliseconds(50);
 constexpr auto kDiscoveryEvery = std::chrono::seconds(1);
@@ -50,31 +41,20 @@ constexpr auto kMembersEvery = std::chrono::seconds(5);
 constexpr auto kMembersEveryWithoutList = std::chrono::seconds(2);
 constexpr auto kLookEvery = std::chrono::seconds(60);
 
-// The ids of every mount namespace, by walking the kernel's list from our
-// own in both directions (NS_MNT_GET_PREV/NEXT, each step an fd on the
-// next one). nullopt where the kernel has no such ioctl.
+// The ids of every mount namespace, from the kernel's list; nullopt where
+// the kernel has none or it fails (the /proc pass finds new ones then).
 std::optional<std::set<std::uint64_t>> namespace_ids()
 {
-  const sys::Fd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
-  if (!own) {
-    return std::nullopt;
-  }
   std::set<std::uint64_t> ids;
-  for (const unsigned long step : {kNsMntGetPrev, kNsMntGetNext}) {
-    sys::Fd at(::dup(own.get()));
-    for (int n = 0; n < 1 << 20; ++n) {
-      MntNsInfo info{};
-      info.size = sizeof info;
-      const int next = ::ioctl(at.get(), step, &info);
-      if (next < 0) {
-        if (errno != ENOENT) {
-          return std::nullopt;
-        }
-        break;
-      }
-      ids.insert(info.mnt_ns_id);
-      at = sys::Fd(next);
-    }
+  bool first_step = false;
+  const int err = snapshot::walk_kernel_namespaces(
+      [&](std::uint64_t id, int /*fd*/) {
+        ids.insert(id);
+        return 0;
+      },
+      first_step);
+  if (err != 0) {
+    return std::nullopt;
   }
   return ids;
 }
