@@ -17,7 +17,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -106,6 +109,24 @@ Look look(const diagnose::Target& target, const std::string& ns_dir, diagnose::H
   l.plan = diagnose::plan_detach(l.snap, l.report, host);
   log::debug("analysed and read process details in {:.1f} ms", watch.lap_ms());
   return l;
+}
+
+// A mount source that no namespace has, when nsrun saw them all: the word
+// names nothing (a typo, or a device meant without its /dev/), which is an
+// error, never "not held".
+std::optional<std::string> names_nothing(const diagnose::Target& target, const Look& l)
+{
+  if (target.kind != diagnose::Target::Kind::Source ||
+      report::verdict(l.report) != report::Verdict::NotHeld) {
+    return std::nullopt;
+  }
+  std::string message =
+      fmt::format("'{}': no mount in any namespace has this source", text::printable(target.input));
+  const std::string device = "/dev/" + target.input;
+  if (target.input.find('/') == std::string::npos && ::access(device.c_str(), F_OK) == 0) {
+    message += fmt::format(" (did you mean {}?)", text::printable(device));
+  }
+  return message;
 }
 
 int exit_status(report::Verdict verdict)
@@ -206,6 +227,10 @@ int run_holders(const HoldersOptions& options, const std::string& default_ns_dir
     return kExitTrouble;
   }
   auto before = look(target, ns_dir, host);
+  if (const auto nothing = names_nothing(target, before)) {
+    log::error("{}", *nothing);
+    return kExitTrouble;
+  }
   if (!options.detach) {
     if (options.list && !options.table.json) {
       fmt::print("{}", report::holders_table(before.snap, before.report, before.plan)

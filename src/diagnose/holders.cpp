@@ -2,8 +2,10 @@
 #include "diagnose/holders.hpp"
 
 #include "diagnose/propagation.hpp"
+#include "mountinfo/filesystems.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <sys/sysmacros.h>
 
@@ -67,6 +69,41 @@ bool holds_file(const Target& target, const snapshot::FileHold& h,
   }
   // A bind mount is one view of a filesystem: only files reached through it.
   return !target.fs_root || matched_ids.count(h.mnt_id) != 0;
+}
+
+// A tmpfs (or ramfs) keeps its files in its mounts alone: detaching every
+// mount of it frees no device and loses the files. The last one planned
+// stays, unless a mount nsrun does not plan to touch is left anyway.
+void keep_the_last_memory_mount(const Snapshot& snapshot, const std::string& fstype,
+                                DetachPlan& plan)
+{
+  if (plan.steps.empty() || !mountinfo::keeps_files_in_memory(fstype)) {
+    return;
+  }
+  const auto& sample = plan.steps.front().mounts.front();
+  std::size_t everywhere = 0;
+  for (const auto& [id, ns] : snapshot.namespaces) {
+    everywhere += static_cast<std::size_t>(
+        std::count_if(ns.mounts.begin(), ns.mounts.end(), [&](const MountEntry& m) {
+          return m.major == sample.major && m.minor == sample.minor;
+        }));
+  }
+  std::size_t planned = 0;
+  for (const auto& step : plan.steps) {
+    planned += step.mounts.size();
+  }
+  if (planned < everywhere) {
+    return;
+  }
+  auto& last = plan.steps.back();
+  plan.skipped.push_back({last.ns, last.mounts.back(),
+                          fmt::format("it is the last mount of this {}: its files live only in "
+                                      "its mounts, and detaching it frees no device",
+                                      fstype)});
+  last.mounts.pop_back();
+  if (last.mounts.empty()) {
+    plan.steps.pop_back();
+  }
 }
 
 } // namespace
@@ -230,6 +267,32 @@ DetachPlan plan_detach(const Snapshot& snapshot, const HoldersReport& report, Ho
                                report.path_filesystems);
     return plan;
   }
+  // One filesystem only: a TARGET such as a source string ("tmpfs") can
+  // name many, which are reported apart and never detached together.
+  std::set<std::pair<unsigned, unsigned>> superblocks;
+  std::string fstype;
+  for (const auto& h : report.holdings) {
+    for (const auto& held : h.mounts) {
+      superblocks.emplace(held.mount.major, held.mount.minor);
+      fstype = held.mount.fstype;
+    }
+  }
+  if (superblocks.size() > 1) {
+    std::vector<std::string> numbers;
+    for (const auto& [major, minor] : superblocks) {
+      numbers.push_back(fmt::format("{}:{}", major, minor));
+    }
+    plan.refused = fmt::format("refusing to detach: TARGET names {} different filesystems ({}); "
+                               "name the one to free by its MAJ:MIN",
+                               superblocks.size(), fmt::join(numbers, ", "));
+    return plan;
+  }
+  if (mountinfo::is_kernel_interface(fstype)) {
+    plan.refused = fmt::format("refusing to detach {}: it is a kernel interface that processes "
+                               "need, and it keeps no device busy",
+                               fstype);
+    return plan;
+  }
   plan.blockers = report.files;
   for (const auto& h : report.holdings) {
     const Namespace* ns = snapshot.find(h.ns);
@@ -280,6 +343,7 @@ DetachPlan plan_detach(const Snapshot& snapshot, const HoldersReport& report, Ho
       plan.steps.push_back(std::move(step));
     }
   }
+  keep_the_last_memory_mount(snapshot, fstype, plan);
   return plan;
 }
 

@@ -14,4 +14,12 @@ namespace nsrun::mountinfo {
 [[nodiscard]] bool is_virtual_filesystem(std::string_view fstype) noexcept;
 [[nodiscard]] bool is_virtual_filesystem_magic(std::uint64_t sb_magic) noexcept;
 
+// Kernel interfaces (proc, sysfs, cgroup, devtmpfs, devpts, mqueue, bpf,
+// tracefs, securityfs, nsfs...): part of how the system works, never
+// detached by nsrun.
+[[nodiscard]] bool is_kernel_interface(std::string_view fstype) noexcept;
+// Filesystems with no backing store (tmpfs, ramfs, hugetlbfs): their files
+// live only as long as a mount of them does.
+[[nodiscard]] bool keeps_files_in_memory(std::string_view fstype) noexcept;
+
 } // namespace nsrun::mountinfo

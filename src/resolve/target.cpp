@@ -175,6 +175,13 @@ Target resolve_syntax(std::string_view input)
   case diagnose::TargetForm::Path:
     return resolve_path(input);
   case diagnose::TargetForm::DeviceNumber: {
+    // A major of 0 is a filesystem's anonymous number (tmpfs, a share);
+    // any other must be a block device the kernel knows.
+    if (syntax.major != 0 && ::access("/sys/dev/block", F_OK) == 0 &&
+        ::access(fmt::format("/sys/dev/block/{}:{}", syntax.major, syntax.minor).c_str(), F_OK) !=
+            0) {
+      throw sys::UsageError(fmt::format("{}: no block device has this number", input));
+    }
     Target target;
     target.input = std::string(input);
     set_device(target, makedev(syntax.major, syntax.minor), {});

@@ -425,6 +425,91 @@ TEST(Free, TheRootDiskIsNeverDetached)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
+// Never detach what detaching destroys: a TARGET that names several
+// filesystems (a source string such as "tmpfs") is reported, never
+// detached; a kernel interface (proc) is never detached; the last mount of
+// a tmpfs stays, with its files. In each case the files are still there.
+TEST(Free, DetachActsOnOneFilesystemAndNeverLosesMemoryOrKernelInterfaces)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string dir = scratch_dir() + "/private";
+        require(::mkdir(dir.c_str(), 0755) == 0, "mkdir");
+        const std::string setup = "mount --make-rprivate / && mount -t tmpfs tmpfs " + dir +
+                                  " && echo precious > " + dir + "/data";
+        auto first = unsharer(setup);
+        auto second = unsharer(setup);
+        auto files_intact = [&](const Process& p) {
+          std::ifstream in("/proc/" + std::to_string(p.pid()) + "/root" + dir + "/data");
+          std::string word;
+          return static_cast<bool>(in >> word) && word == "precious";
+        };
+        const auto many = nsrun({"holders", "--detach", "tmpfs"});
+        require(many.exit_code() == 2 &&
+                    many.err.find("different filesystems") != std::string::npos &&
+                    std::count(many.err.begin(), many.err.end(), '\n') == 1,
+                "tmpfs: " + many.describe());
+        require(files_intact(first) && files_intact(second), "a tmpfs lost its files");
+
+        struct stat st = {};
+        const std::string in_first = "/proc/" + std::to_string(first.pid()) + "/root" + dir;
+        require(::stat(in_first.c_str(), &st) == 0, "stat " + in_first);
+        const std::string number =
+            std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+        const auto last = nsrun({"holders", "--detach", number});
+        require(last.exit_code() == 1 &&
+                    last.out.find("last mount of this tmpfs") != std::string::npos,
+                number + ": " + last.describe());
+        require(files_intact(first), "the last mount of a tmpfs was detached");
+
+        require(::stat("/proc", &st) == 0, "stat /proc");
+        const std::string proc =
+            std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+        const auto interface = nsrun({"holders", "--detach", proc});
+        require(interface.exit_code() == 2 &&
+                    interface.err.find("kernel interface") != std::string::npos,
+                "proc: " + interface.describe());
+        require(mounted_at("/proc", std::to_string(first.pid())), "a namespace lost its /proc");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// A TARGET that names nothing is an error, never "not held": a word no
+// mount has as its source (with the device it may mean), a device number
+// no block device has, a relative path that does not exist.
+TEST(Free, ATargetThatNamesNothingIsAnError)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string image = scratch_dir() + "/unused.img";
+        make_ext4_image(image, 16);
+        LoopDevice loop(image);
+        const std::string word = loop.path().substr(5); // loopN
+        const auto bare = nsrun({"holders", word});
+        require(bare.exit_code() == 2 &&
+                    bare.err.find("no mount in any namespace has this source (did you mean " +
+                                  loop.path() + "?)") != std::string::npos,
+                word + ": " + bare.describe());
+        const auto number = nsrun({"holders", "7:1048575"});
+        require(number.exit_code() == 2 &&
+                    number.err.find("no block device has this number") != std::string::npos,
+                "7:1048575: " + number.describe());
+        // Without ./ it reads as a mount source (server:/export has a /).
+        const auto relative = nsrun({"holders", "nsrun/no/such/path"});
+        require(relative.exit_code() == 2 &&
+                    relative.err.find("no mount in any namespace has this source") !=
+                        std::string::npos,
+                "relative: " + relative.describe());
+        const auto dotted = nsrun({"holders", "./nsrun-no-such-dir/path"});
+        require(dotted.exit_code() == 2 &&
+                    dotted.err.find("No such file or directory") != std::string::npos,
+                "./relative: " + dotted.describe());
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
 // Blind is not clean: without root, negative answers are "cannot tell" (2).
 TEST(Free, WithoutRootNegativeAnswersAreCannotTell)
 {
