@@ -4,6 +4,7 @@
 #include "diagnose/propagation.hpp"
 #include "diagnose/tree.hpp"
 #include "log/log.hpp"
+#include "named/host_namespace.hpp"
 #include "named/named_namespace.hpp"
 #include "named/naming.hpp"
 #include "named/ns_dir.hpp"
@@ -63,7 +64,8 @@ Unmount and remove DIR/NAME, the file that keeps the named namespace NAME
 alive, so that it ends with its last process. Refused while processes still
 live in it (they are listed): the next --name NAME would otherwise create a
 second namespace beside them. Only the file nsrun made is removed; anything
-else at DIR/NAME is left alone.
+else at DIR/NAME is left alone. Refused outside the host's mount namespace
+(PID 1's), where the namespace's bind mount cannot be seen.
 
 Options:
       --force         release it although processes still live in it
@@ -76,8 +78,8 @@ Options:
 Exit status:
   0  released (or only a stale file was left, and removed)
   1  refused: processes still live in it
-  2  error: no such namespace, something else in the way, bad usage, or
-     cannot tell whether processes live in it
+  2  error: no such namespace, something else in the way, not the host's
+     namespace, bad usage, or cannot tell whether processes live in it
 
 Example:
   nsrun release docker
@@ -136,6 +138,23 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   if (auto problem = named::name_problem(options.name)) {
     log::error("{} (see 'nsrun release --help')", *problem);
     return kExitTrouble;
+  }
+  // From a copy of the host's namespace, the bind mount of a live
+  // namespace is not there: its file looks stale, and removing it would let
+  // the next --name split off a second namespace. So only from the host's.
+  switch (named::caller_in_host_namespace()) {
+  case named::InHost::No:
+    log::error("refusing to release '{}': nsrun is not running in the host's mount namespace "
+               "(PID 1's), where the namespace file is bound; run it from there",
+               options.name);
+    return kExitTrouble;
+  case named::InHost::Unknown:
+    log::error("refusing to release '{}': cannot tell whether this is the host's mount "
+               "namespace (PID 1's cannot be read)",
+               options.name);
+    return kExitTrouble;
+  case named::InHost::Yes:
+    break;
   }
   const std::string dir_path = ns_dir_or(options.common.ns_dir, default_ns_dir);
   const named::Target target{options.name, dir_path};

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -516,7 +517,8 @@ TEST(Named, WorksWhateverCpuTheHostAndTheLauncherRunOn)
 
 // A daemon started from a private copy of the host's namespace (a unit with
 // PrivateTmp=, unshare -m) would persist the namespace only in that copy;
-// the next daemon, from the host, would create another one.
+// the next daemon, from the host, would create another one. release from
+// such a copy is refused too.
 TEST(Named, ACallerOutsideTheHostsNamespaceIsRefused)
 {
   const auto host = in_fake_host(
@@ -530,6 +532,22 @@ TEST(Named, ACallerOutsideTheHostsNamespaceIsRefused)
                 r.err);
         require(::access(marker.c_str(), F_OK) != 0, "the command ran");
         require(::access((ns_dir() + "/x").c_str(), F_OK) != 0, "a namespace file was made");
+
+        // release from a copy sees the file without its bind mount, as
+        // stale: it must not remove it, or the next --name splits off.
+        require_exit(run(nsrun_named("kept", {"true"})), 0, "create");
+        const std::string file = ns_dir() + "/kept";
+        const auto id = namespace_id(file);
+        const auto copy =
+            run({"unshare", "-m", nsrun_binary(), "release", "--ns-dir", ns_dir(), "kept"});
+        require_exit(copy, 2, "release from a copy");
+        require(copy.err.find("not running in the host's mount namespace") != std::string::npos &&
+                    std::count(copy.err.begin(), copy.err.end(), '\n') == 1,
+                copy.err);
+        require(is_namespace_file(file) && namespace_exists(id, false),
+                "a release from a copy touched the namespace");
+        require_exit(run({nsrun_binary(), "release", "--ns-dir", ns_dir(), "kept"}), 0,
+                     "release from the host");
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
