@@ -279,6 +279,7 @@ DetachPlan plan_detach(const Snapshot& snapshot, const HoldersReport& report, Ho
   }
   if (superblocks.size() > 1) {
     std::vector<std::string> numbers;
+    numbers.reserve(superblocks.size());
     for (const auto& [major, minor] : superblocks) {
       numbers.push_back(fmt::format("{}:{}", major, minor));
     }
