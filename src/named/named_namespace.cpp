@@ -40,9 +40,12 @@ bool is_nsfs(const std::string& path)
   return ::statfs(path.c_str(), &sfs) == 0 && sfs.f_type == api::kNsfsMagic;
 }
 
-void enter_checked(launch::Kernel& kernel, int ns_fd, ino_t wanted, const char* what)
+// left: set once setns(2) took the process somewhere else (a refusal leaves
+// it where it was, which --best-effort relies on).
+void enter_checked(launch::Kernel& kernel, int ns_fd, ino_t wanted, const char* what, bool& left)
 {
   kernel.enter_mount_ns(ns_fd);
+  left = true;
   const auto now = kernel.current_mount_ns();
   if (now.ino != wanted) {
     throw launch::IsolationError(std::string("setns(2) into ") + what +
@@ -106,8 +109,7 @@ void join(const Target& target, Entry live, Expect wanted, launch::Kernel& kerne
   if (before.ino == live.inode) {
     log::info("already in namespace '{}' mnt:[{}]", target.name, live.inode);
   } else {
-    left_original = true;
-    enter_checked(kernel, live.ns.get(), live.inode, "the named namespace");
+    enter_checked(kernel, live.ns.get(), live.inode, "the named namespace", left_original);
   }
   check_join(target, wanted, caller_mounts, caller_root, kernel);
 }
@@ -127,15 +129,15 @@ void create(const Target& target, const NsDir& dir, launch::PropagationMode mode
     launch::isolate(mode, kernel, left_original);
     drop_namespace_files(target.dir);
     sys::Fd fresh = kernel.open_current_mount_ns();
-    enter_checked(kernel, original.get(), original_id.ino, "the caller's namespace");
+    bool back = false;
+    enter_checked(kernel, original.get(), original_id.ino, "the caller's namespace", back);
     left_original = false;
 
     const int err = dir.bind(fresh.get(), target.name);
     if (err == 0) {
       affinity.restore();
       const ino_t ino = inode_of(fresh.get());
-      left_original = true;
-      enter_checked(kernel, fresh.get(), ino, "the new namespace");
+      enter_checked(kernel, fresh.get(), ino, "the new namespace", left_original);
       log::info("created namespace '{}' mnt:[{}] at {}", target.name, ino,
                 text::printable(target.path()));
       return;

@@ -155,6 +155,24 @@ TEST(Hardening, BestEffortFallsBackOnlyWhenTheKernelRefuses)
         require(exists(marker), "the command did not run");
         require(::unlink(marker.c_str()) == 0, "rm marker");
 
+        // Joining a named namespace, with setns refused: the same fallback.
+        const std::string names = scratch_dir() + "/names";
+        require_exit(run({nsrun_binary(), "--name", "joined", "--ns-dir", names, "--", "true"}), 0,
+                     "create joined");
+        const auto join =
+            run(faked({"setns=EPERM"}, {nsrun_binary(), "--best-effort", "--name", "joined",
+                                        "--ns-dir", names, "--", "touch", marker}));
+        require_exit(join, 0, "refused setns with --best-effort");
+        require(join.err.find("WITHOUT its own mount namespace") != std::string::npos, join.err);
+        require(exists(marker), "the command did not run after a refused setns");
+        require(::unlink(marker.c_str()) == 0, "rm marker");
+        const auto strict = run(faked({"setns=EPERM"}, {nsrun_binary(), "--name", "joined",
+                                                        "--ns-dir", names, "--", "touch", marker}));
+        require_exit(strict, 125, "refused setns without --best-effort");
+        require(!exists(marker), "the command ran without --best-effort");
+        require_exit(run({nsrun_binary(), "release", "--ns-dir", names, "joined"}), 0,
+                     "release joined");
+
         const std::string dir = scratch_dir() + "/ns";
         require(::mkdir(dir.c_str(), 0700) == 0 && ::mkdir((dir + "/adir").c_str(), 0700) == 0,
                 "mkdir");
