@@ -382,8 +382,8 @@ std::vector<std::uint64_t> positions(std::uint64_t before, std::uint64_t total, 
   return {at.begin(), at.end()};
 }
 
-// shard of shards: the calls this run takes (c % shards == shard), so that
-// the full matrix can use every CPU.
+// shard of shards: the calls this run takes (c % shards == shard): the
+// full matrix in parts, each well under ctest's timeout.
 void run_matrix(bool full, std::size_t shard = 0, std::size_t shards = 1)
 {
   const auto host = in_fake_host(
@@ -481,7 +481,7 @@ TEST(FaultMatrix, SampledNeverGivesAFalseAllClear)
   run_matrix(false);
 }
 
-// Two halves, which ctest -L faults-full -j2 runs side by side.
+// Two halves (about 20 minutes in all here).
 TEST(FaultMatrix, FullNeverGivesAFalseAllClearFirstHalf)
 {
   run_matrix(true, 0, 2);
