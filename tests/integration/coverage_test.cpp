@@ -90,7 +90,6 @@ void require_blind_everywhere(const std::string& inspect, const Places& places)
   require(ready.read_line() == "ready", "the other user's process did not start");
   // A negative answer is true for these: nothing but the copy exists.
   const std::vector<Question> asked = {
-      {{"holders", "nsrun-no-such-source"}, 1},
       {{"holders", clean.dev()}, 1},
       {{"leaks", "--under", scratch_dir() + "/nothing-here"}, 0},
       {{"tree"}, 0},
