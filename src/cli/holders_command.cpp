@@ -165,12 +165,17 @@ what keeps that namespace alive), every process with a file, working
 directory, root, executable or memory mapping on it, swap, loop devices and
 stacked devices on it, and for a block device the kernel's own verdict (an
 exclusive open). --detach lazily unmounts its copies in other namespaces,
-never a namespace's root, never another filesystem, never a process.
+never a namespace's root, never another filesystem, never a process; it acts
+on one filesystem only (a TARGET naming several is refused, each MAJ:MIN
+named), never on a kernel interface (proc, sysfs...), and never on the last
+mount of a tmpfs.
 
 TARGET is a block device (/dev/loop3, /dev/mapper/x), MAJ:MIN, LABEL=, UUID=,
 PARTLABEL=, PARTUUID=, a mount point here (that filesystem; for a bind mount
 only that view of it), a directory not mounted here (mounts at that path in
 any namespace), or a mount source as in mountinfo (tmpfs, server:/export).
+A TARGET that names nothing (a source no mount has, a device number no device
+has) is an error.
 
 Options:
       --detach        detach TARGET's copies in other namespaces (MNT_DETACH),
