@@ -19,6 +19,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -149,6 +150,7 @@ nlohmann::json actions_json(const std::vector<remedy::DetachOutcome>& outcomes)
     nlohmann::json a{{"ns", o.ns}, {"detached", o.detached}};
     report::put_bytes(a, "target", o.target);
     a["problem"] = o.problem.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.problem);
+    a["took_another"] = o.took_another;
     actions.push_back(a);
   }
   return actions;
@@ -168,7 +170,8 @@ exclusive open). --detach lazily unmounts its copies in other namespaces,
 never a namespace's root, never another filesystem, never a process; it acts
 on one filesystem only (a TARGET naming several is refused, each MAJ:MIN
 named), never on a kernel interface (proc, sysfs...), and never on the last
-mount of a tmpfs.
+mount of a tmpfs. Each mount is proved again (its unique mount id) and
+unmounted through a descriptor on it, never through its path.
 
 TARGET is a block device (/dev/loop3, /dev/mapper/x), MAJ:MIN, LABEL=, UUID=,
 PARTLABEL=, PARTUUID=, a mount point here (that filesystem; for a bind mount
@@ -198,7 +201,8 @@ Exit status:
   0  held (after --detach: freed)
   1  not held (after --detach: still held or still busy)
   2  error, or cannot tell (processes nsrun could not inspect, or the kernel
-     says busy for a reason nsrun cannot see)
+     says busy for a reason nsrun cannot see); after --detach also: a mount
+     put on one being detached was detached instead (see SECURITY in nsrun(1))
 
 Example:
   nsrun holders --dry-run /dev/loop3
@@ -282,6 +286,12 @@ int run_holders(const HoldersOptions& options, const std::string& default_ns_dir
                                                             : "cannot tell whether it is free";
     fmt::print("{}\nafter detaching ({}):\n{}", out, state,
                report::holders_text(after.snap, target, after.report, after.plan));
+  }
+  if (std::any_of(outcomes.begin(), outcomes.end(),
+                  [](const remedy::DetachOutcome& o) { return o.took_another; })) {
+    log::error("a mount was put on a mount nsrun was detaching, in the instant between its last "
+               "check and the unmount, and was detached instead (see above)");
+    return kExitTrouble;
   }
   switch (verdict) {
   case report::Verdict::NotHeld:

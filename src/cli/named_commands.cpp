@@ -60,12 +60,14 @@ std::string release_help()
 {
   return R"(Usage: nsrun release [OPTIONS] NAME
 
-Unmount and remove DIR/NAME, the file that keeps the named namespace NAME
-alive, so that it ends with its last process. Refused while processes still
-live in it (they are listed): the next --name NAME would otherwise create a
-second namespace beside them. Only the file nsrun made is removed; anything
-else at DIR/NAME is left alone. Refused outside the host's mount namespace
-(PID 1's), where the namespace's bind mount cannot be seen.
+Unmount the namespace bound on DIR/NAME, which keeps the named namespace
+NAME alive, so that it ends with its last process. The empty marker under
+it stays (nothing is unlinked by name): list shows it as stale, and the
+next --name NAME reuses it. Refused while processes still live in it (they
+are listed): the next --name NAME would otherwise create a second namespace
+beside them. Anything at DIR/NAME that is not nsrun's is left alone.
+Refused outside the host's mount namespace (PID 1's), where the namespace's
+bind mount cannot be seen.
 
 Options:
       --force         release it although processes still live in it
@@ -76,7 +78,7 @@ Options:
   -h, --help          show this help and exit
 
 Exit status:
-  0  released (or only a stale file was left, and removed)
+  0  released (or only a stale marker was there, left in place)
   1  refused: processes still live in it
   2  error: no such namespace, something else in the way, not the host's
      namespace, bad usage, or cannot tell whether processes live in it
@@ -176,8 +178,9 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
                entry.why);
     return kExitTrouble;
   case named::EntryKind::OurFile:
-    dir->remove_marker(target.name);
-    log::info("removed the stale file {}: no namespace was bound on it", target.path());
+    log::info("no namespace is bound on {}: it is a stale file, left in place for the next "
+              "--name {} to reuse",
+              target.path(), target.name);
     return kExitYes;
   case named::EntryKind::Live:
     break;
@@ -203,8 +206,8 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
     return kExitNo;
   }
   entry.ns.reset();
-  if (!dir->unbind_and_remove(target.name)) {
-    log::warn("left {} in place: the file under the namespace is not nsrun's", target.path());
+  if (dir->unbind(target.name) == named::EntryKind::InTheWay) {
+    log::warn("the file under the namespace at {} is not nsrun's", target.path());
   }
   if (count > 0) {
     log::warn("released namespace '{}' with {} process{} still in it: the next --name {} creates "

@@ -25,7 +25,8 @@ struct Propagation
 // hold any byte except NUL (mount points can contain newlines).
 struct MountEntry
 {
-  std::uint64_t id = 0; // mountinfo's (reused) mount id
+  std::uint64_t id = 0;        // mountinfo's (reused) mount id
+  std::uint64_t unique_id = 0; // statmount's, never reused (Linux 6.8+); 0 when not known
   std::uint64_t parent_id = 0;
   unsigned major = 0;
   unsigned minor = 0;

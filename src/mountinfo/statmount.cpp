@@ -91,6 +91,7 @@ MountEntry StatmountBuffer::entry() const
   const auto& sm = *reinterpret_cast<const api::Statmount*>(m_storage.get());
   MountEntry e;
   e.id = sm.mnt_id_old;
+  e.unique_id = sm.mnt_id;
   e.parent_id = sm.mnt_parent_id_old;
   e.major = sm.sb_dev_major;
   e.minor = sm.sb_dev_minor;

@@ -114,10 +114,11 @@ void join(const Target& target, Entry live, Expect wanted, launch::Kernel& kerne
   check_join(target, wanted, caller_mounts, caller_root, kernel);
 }
 
-// Creates the namespace and binds its nsfs file at DIR/NAME from the
-// caller's namespace (the kernel refuses to bind it inside itself).
-void create(const Target& target, const NsDir& dir, launch::PropagationMode mode,
-            launch::Kernel& kernel, bool& left_original)
+// Creates the namespace and binds its nsfs file on the marker behind place
+// (DIR/NAME as checked) from the caller's namespace (the kernel refuses to
+// bind it inside itself). Returns the namespace's inode.
+ino_t create(const Target& target, const NsDir& dir, int place, launch::PropagationMode mode,
+             launch::Kernel& kernel, bool& left_original)
 {
   const sys::Fd original = kernel.open_current_mount_ns();
   const auto original_id = kernel.current_mount_ns();
@@ -133,14 +134,14 @@ void create(const Target& target, const NsDir& dir, launch::PropagationMode mode
     enter_checked(kernel, original.get(), original_id.ino, "the caller's namespace", back);
     left_original = false;
 
-    const int err = dir.bind(fresh.get(), target.name);
+    const int err = dir.bind(fresh.get(), place, target.name);
     if (err == 0) {
       affinity.restore();
       const ino_t ino = inode_of(fresh.get());
       enter_checked(kernel, fresh.get(), ino, "the new namespace", left_original);
       log::info("created namespace '{}' mnt:[{}] at {}", target.name, ino,
                 text::printable(target.path()));
-      return;
+      return ino;
     }
     const std::string action =
         "cannot persist namespace '" + target.name + "' at " + text::printable(target.path());
@@ -178,7 +179,9 @@ struct Session
 {
   NsDir dir;
   std::string name;
+  sys::Fd place;    // the marker at DIR/NAME, as checked or made
   sys::Fd original; // the caller's namespace, to release from
+  ino_t ino = 0;    // the namespace made
 };
 
 } // namespace
@@ -206,6 +209,7 @@ launch::Undo enter(const Target& target, launch::PropagationMode mode, launch::K
   auto dir = NsDir::open(target.dir, NsDir::Create::IfMissing);
   dir->lock();
   dir->make_private_mount();
+  sys::Fd marker;
   try {
     auto entry = dir->inspect(target.name);
     switch (entry.kind) {
@@ -218,12 +222,13 @@ launch::Undo enter(const Target& target, launch::PropagationMode mode, launch::K
       return [dir = std::make_shared<NsDir>(std::move(*dir))] {
       };
     case EntryKind::OurFile:
-      log::warn("{} is stale (no namespace is bound on it, after a reboot?); creating namespace "
-                "'{}' anew",
+      log::warn("{} is stale (no namespace is bound on it, after a reboot or a release); creating "
+                "namespace '{}' anew on it",
                 text::printable(target.path()), target.name);
+      marker = std::move(entry.place);
       break;
     case EntryKind::Missing:
-      dir->create_mount_point(target.name);
+      marker = dir->create_mount_point(target.name);
       break;
     }
   } catch (...) {
@@ -231,14 +236,15 @@ launch::Undo enter(const Target& target, launch::PropagationMode mode, launch::K
     throw;
   }
 
-  auto session = std::make_shared<Session>(Session{std::move(*dir), target.name, {}});
-  session->original = kernel.open_current_mount_ns();
+  auto session = std::make_shared<Session>(
+      Session{std::move(*dir), target.name, std::move(marker), kernel.open_current_mount_ns(), 0});
   try {
-    create(target, session->dir, mode, kernel, left_original);
+    session->ino = create(target, session->dir, session->place.get(), mode, kernel, left_original);
   } catch (...) {
-    // Nothing half-made stays: a binding that did happen goes with the file.
+    // Nothing half-made stays bound; the empty marker stays (nothing is
+    // unlinked by name), and the next --name reuses it.
     try {
-      session->dir.unbind_and_remove(target.name);
+      (void)session->dir.unbind(target.name);
     } catch (const std::exception& e) {
       log::warn("{}", e.what());
     }
@@ -250,8 +256,10 @@ launch::Undo enter(const Target& target, launch::PropagationMode mode, launch::K
   // lock is still held (the fd is only closed by a successful exec).
   return [session, &kernel] {
     kernel.enter_mount_ns(session->original.get());
-    session->dir.unbind_and_remove(session->name);
-    log::info("released namespace '{}' again: its command did not start", session->name);
+    (void)session->dir.unbind(session->name, session->ino);
+    log::info("released namespace '{}' again: its command did not start (its empty file stays, "
+              "for the next --name)",
+              session->name);
   };
 }
 

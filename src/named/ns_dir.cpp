@@ -365,11 +365,17 @@ void NsDir::undo_private_mount() noexcept
 Entry NsDir::inspect(const std::string& name) const
 {
   Entry entry;
-  struct stat st = {};
-  if (::fstatat(m_dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  // Judged through one fd, which every later step uses: a rename after
+  // this cannot make nsrun act on something it did not judge.
+  entry.place = open_path(name);
+  if (!entry.place) {
     if (errno == ENOENT) {
       return entry;
     }
+    throw sys::SystemError(errno, "cannot inspect " + text::printable(m_path + "/" + name));
+  }
+  struct stat st = {};
+  if (::fstat(entry.place.get(), &st) != 0) {
     throw sys::SystemError(errno, "cannot inspect " + text::printable(m_path + "/" + name));
   }
   entry.kind = EntryKind::InTheWay;
@@ -377,9 +383,8 @@ Entry NsDir::inspect(const std::string& name) const
     entry.why = "a symbolic link";
     return entry;
   }
-  const sys::Fd path = open_path(name);
-  if (path && is_nsfs(path.get())) {
-    sys::Fd ns(::open(fd_path(path.get()).c_str(), O_RDONLY | O_CLOEXEC));
+  if (is_nsfs(entry.place.get())) {
+    sys::Fd ns(::open(fd_path(entry.place.get()).c_str(), O_RDONLY | O_CLOEXEC));
     const int type = ns ? ::ioctl(ns.get(), api::kNsGetNstype) : -1;
     if (type != CLONE_NEWNS) {
       entry.why = "another kind of namespace";
@@ -390,7 +395,7 @@ Entry NsDir::inspect(const std::string& name) const
     entry.ns = std::move(ns);
     return entry;
   }
-  if (path && is_mount_root(path.get())) {
+  if (is_mount_root(entry.place.get())) {
     entry.why = "a mount point (" + describe_file(st) + " mounted there)";
     return entry;
   }
@@ -402,15 +407,16 @@ Entry NsDir::inspect(const std::string& name) const
   return entry;
 }
 
-void NsDir::create_mount_point(const std::string& name) const
+sys::Fd NsDir::create_mount_point(const std::string& name) const
 {
-  const sys::Fd file(::openat(m_dir.get(), name.c_str(),
-                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
+  sys::Fd file(::openat(m_dir.get(), name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
   // The mode is the marker: exactly 0400, whatever the umask.
   if (!file || ::fchmod(file.get(), 0400) != 0) {
     throw sys::SystemError(errno,
                            "cannot create namespace file " + text::printable(m_path + "/" + name));
   }
+  return file;
 }
 
 sys::Fd NsDir::open_path(const std::string& name) const
@@ -418,43 +424,48 @@ sys::Fd NsDir::open_path(const std::string& name) const
   return sys::Fd(::openat(m_dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
 }
 
-int NsDir::bind(int ns_fd, const std::string& name) const
+int NsDir::bind(int ns_fd, int place, const std::string& name) const
 {
-  const sys::Fd target = open_path(name);
-  if (!target) {
+  // Through the marker's own fd: the mount lands on that file wherever a
+  // rename has put it, never on what now has its name.
+  const std::string source = fd_path(ns_fd);
+  const std::string at = fd_path(place);
+  if (::mount(source.c_str(), at.c_str(), nullptr, MS_BIND, nullptr) != 0) {
     return errno;
   }
-  const std::string source = fd_path(ns_fd);
-  const std::string at = fd_path(target.get());
-  return ::mount(source.c_str(), at.c_str(), nullptr, MS_BIND, nullptr) == 0 ? 0 : errno;
+  struct stat bound = {};
+  const Entry now = inspect(name);
+  if (::fstat(ns_fd, &bound) == 0 && now.kind == EntryKind::Live && now.inode == bound.st_ino) {
+    return 0; // a mount point cannot be renamed: it stays where it is now
+  }
+  // The marker was renamed between its check and the bind: undo the bind
+  // through the same fd (it reaches the marker, wherever it is).
+  const bool undone = ::umount2(at.c_str(), MNT_DETACH) == 0;
+  throw sys::StateError(fmt::format("{} was renamed or replaced while nsrun bound a namespace on "
+                                    "it; {}, and nothing was removed",
+                                    text::printable(m_path + "/" + name),
+                                    undone ? "the binding was undone"
+                                           : "the binding could not be "
+                                             "undone"));
 }
 
-bool NsDir::unbind_and_remove(const std::string& name) const
+EntryKind NsDir::unbind(const std::string& name, ino_t only) const
 {
   const std::string shown = text::printable(m_path + "/" + name);
   // Stacked bindings (a crash between two steps of a hand-made setup) all go.
   for (int i = 0; i < 64; ++i) {
-    const sys::Fd path = open_path(name);
-    if (!path || !is_nsfs(path.get())) {
-      break;
+    const Entry entry = inspect(name);
+    if (entry.kind != EntryKind::Live || (only != 0 && entry.inode != only)) {
+      return entry.kind;
     }
-    if (::umount2(fd_path(path.get()).c_str(), MNT_DETACH) != 0) {
+    // The fd is on the bind mount that was judged: the unmount acts there
+    // (or on a mount stacked on it since), never on a path looked up again.
+    if (::umount2(fd_path(entry.place.get()).c_str(), MNT_DETACH) != 0) {
       throw sys::SystemError(errno, "cannot unmount " + shown);
     }
+    only = 0;
   }
-  const auto left = inspect(name);
-  if (left.kind == EntryKind::OurFile) {
-    remove_marker(name);
-    return true;
-  }
-  return left.kind == EntryKind::Missing;
-}
-
-void NsDir::remove_marker(const std::string& name) const
-{
-  if (::unlinkat(m_dir.get(), name.c_str(), 0) != 0 && errno != ENOENT) {
-    throw sys::SystemError(errno, "cannot remove " + text::printable(m_path + "/" + name));
-  }
+  return inspect(name).kind;
 }
 
 } // namespace nsrun::named

@@ -26,6 +26,7 @@ enum class EntryKind {
 struct Entry
 {
   EntryKind kind = EntryKind::Missing;
+  sys::Fd place;   // O_PATH on what was judged (every later step goes through it)
   sys::Fd ns;      // Live: an fd on the namespace, for setns(2)
   ino_t inode = 0; // Live: the namespace's inode (mnt:[INODE])
   std::string why; // InTheWay: what it is, for the message
@@ -68,22 +69,26 @@ public:
   [[nodiscard]] Entry inspect(const std::string& name) const;
 
   // Creates the empty, mode 0400 file a namespace is bound on (nsrun's
-  // marker: it removes or mounts over nothing else).
-  void create_mount_point(const std::string& name) const;
+  // marker: it mounts over nothing else) and returns an fd on it.
+  [[nodiscard]] sys::Fd create_mount_point(const std::string& name) const;
 
   // An O_PATH fd on DIR/NAME, not following a symbolic link.
   [[nodiscard]] sys::Fd open_path(const std::string& name) const;
 
-  // Binds the namespace behind ns_fd at DIR/NAME; returns errno (0 on success).
-  [[nodiscard]] int bind(int ns_fd, const std::string& name) const;
+  // Binds the namespace behind ns_fd on the marker behind place (an fd
+  // from create_mount_point or inspect: never a name looked up again), then
+  // checks that DIR/NAME shows it. Returns errno (0 on success); throws
+  // sys::StateError, with the binding undone, when the marker was renamed
+  // away in between.
+  [[nodiscard]] int bind(int ns_fd, int place, const std::string& name) const;
 
-  // Unmounts every namespace bound at DIR/NAME (bindings can be stacked),
-  // then removes the file when it is nsrun's marker. Returns false when the
-  // file was left because it is not nsrun's.
-  bool unbind_and_remove(const std::string& name) const;
-
-  // Removes nsrun's marker file at DIR/NAME (a stale one).
-  void remove_marker(const std::string& name) const;
+  // Unmounts the namespace bound at DIR/NAME, through the fd that judged it
+  // (and those below it: bindings can be stacked), only while it is the one
+  // with inode `only` (0: any). The marker under them stays: Linux has no
+  // unlink that removes only the file nsrun checked, and a check followed by
+  // an unlink by name loses to a rename in between; --name reuses it.
+  // Returns what is left at DIR/NAME.
+  EntryKind unbind(const std::string& name, ino_t only = 0) const;
 
 private:
   NsDir(std::string path, sys::Fd parent, sys::Fd dir);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "remedy/detach.hpp"
 
+#include "mountinfo/kernel_api.hpp"
+#include "mountinfo/line_parser.hpp"
 #include "snapshot/namespace_access.hpp"
 #include "sys/child.hpp"
 #include "sys/fd.hpp"
@@ -12,12 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace nsrun::remedy {
 namespace {
+
+namespace api = mountinfo::kernel_api;
 
 // One record per mount from the child.
 struct Record
@@ -26,40 +32,172 @@ struct Record
   int err;
 };
 
-// EEXIST stands for "another mount is on top now": left alone.
-constexpr int kCovered = EEXIST;
+// Why a mount was left alone, as errno-like codes that no syscall here
+// returns for these steps.
+constexpr int kCovered = EEXIST;     // another mount is on top at its path now
+constexpr int kNotProved = ESTALE;   // what is there now cannot be proved to be it
+constexpr int kHasChild = ENOTEMPTY; // something is mounted on or inside it now
+constexpr int kHitAbove = EDEADLK;   // the unmount took a mount put on it meanwhile
 
-// In the child, after setns: unmounts m only if it is still the mount on
-// top at its path, through an fd on it so that nothing can be stacked on
-// it between the check and the unmount.
-Record detach_one(const mountinfo::MountEntry& m)
+// The mount table of the namespace the child is in, read through the
+// caller's /proc (opened before setns: the namespace may have no /proc).
+std::optional<std::vector<mountinfo::MountEntry>> own_table(int proc_self)
+{
+  const sys::Fd fd(::openat(proc_self, "mountinfo", O_RDONLY | O_CLOEXEC));
+  std::string text;
+  if (!fd || !sys::read_all(fd.get(), text)) {
+    return std::nullopt;
+  }
+  std::vector<mountinfo::MountEntry> table;
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    const auto line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (auto entry = mountinfo::parse_line(line)) {
+      table.push_back(std::move(*entry));
+    } else if (!line.empty()) {
+      return std::nullopt;
+    }
+  }
+  return table;
+}
+
+// Whether the mount behind `at` is m. With unique mount ids (Linux 6.8+) the
+// id alone proves it: the kernel never gives it to another mount. Without
+// them, the reused id, superblock, root in the filesystem, parent and mount
+// point, read again in this namespace, all have to agree.
+int prove_identity(int at, const mountinfo::MountEntry& m, int proc_self)
+{
+  struct statx sx = {};
+  if (m.unique_id != 0) {
+    if (::statx(at, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, api::kStatxMntIdUnique, &sx) != 0) {
+      return errno;
+    }
+    if ((sx.stx_mask & api::kStatxMntIdUnique) == 0) {
+      return kNotProved;
+    }
+    return sx.stx_mnt_id == m.unique_id ? 0 : kCovered;
+  }
+  if (::statx(at, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, api::kStatxMntId, &sx) != 0) {
+    return errno;
+  }
+  if ((sx.stx_mask & api::kStatxMntId) == 0) {
+    return kNotProved;
+  }
+  if (sx.stx_mnt_id != m.id) {
+    return kCovered;
+  }
+  const auto table = own_table(proc_self);
+  if (!table) {
+    return kNotProved;
+  }
+  for (const auto& now : *table) {
+    if (now.id == m.id) {
+      return now.major == m.major && now.minor == m.minor && now.root == m.root &&
+                     now.parent_id == m.parent_id && now.target == m.target
+                 ? 0
+                 : kNotProved;
+    }
+  }
+  return kNotProved;
+}
+
+// Whether a mount is on or inside m now. Detaching m would take it along,
+// and nsrun never detaches another filesystem with the one asked for.
+int check_no_child(const mountinfo::MountEntry& m, int proc_self)
+{
+  if (m.unique_id != 0) {
+    std::array<std::uint64_t, 1> child{};
+    const long n = api::listmount(m.unique_id, 0, 0, child.data(), child.size());
+    if (n < 0) {
+      return errno;
+    }
+    return n == 0 ? 0 : kHasChild;
+  }
+  const auto table = own_table(proc_self);
+  if (!table) {
+    return kNotProved;
+  }
+  for (const auto& now : *table) {
+    if (now.parent_id == m.id) {
+      return kHasChild;
+    }
+  }
+  return 0;
+}
+
+// Whether m is still attached in this namespace after the unmount.
+bool still_attached(const mountinfo::MountEntry& m, int proc_self)
+{
+  if (m.unique_id != 0) {
+    std::array<std::uint64_t, 64> buffer{};
+    return api::statmount(m.unique_id, 0, api::kStatmountSbBasic, buffer.data(), sizeof buffer) ==
+               0 ||
+           errno != ENOENT;
+  }
+  const auto table = own_table(proc_self);
+  if (!table) {
+    return true; // cannot tell: say it was not done
+  }
+  for (const auto& now : *table) {
+    if (now.id == m.id && now.major == m.major && now.minor == m.minor && now.root == m.root) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// In the child, after setns. Linux has no unmount by descriptor: umount2(2)
+// of a path takes the mount on top there. So the unmount goes through an
+// fd proved to be m, by its /proc/self/fd link (which resolves to m itself,
+// wherever m is now, never to what has its path), after checking that
+// nothing is mounted on m. The one case left, a mount put on m in the
+// instant between that check and the unmount, would be taken instead of m;
+// it is seen afterwards (m still attached) and reported.
+Record detach_one(const mountinfo::MountEntry& m, int proc_self, int proc_fds)
 {
   Record r{0, 0};
   const sys::Fd at(::open(m.target.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  struct statx sx = {};
-  if (!at || ::statx(at.get(), "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
+  if (!at) {
     r.err = errno;
     return r;
   }
-  if ((sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != m.id) {
-    r.err = kCovered;
+  if ((r.err = prove_identity(at.get(), m, proc_self)) != 0 ||
+      (r.err = check_no_child(m, proc_self)) != 0) {
     return r;
   }
-  char through[64];
-  std::snprintf(through, sizeof through, "/proc/self/fd/%d", at.get());
-  // Through the fd where this namespace has /proc; else by path.
-  if (::umount2(through, MNT_DETACH) == 0 ||
-      (errno == ENOENT && ::umount2(m.target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)) {
-    r.detached = 1;
-  } else {
+  char link[32];
+  std::snprintf(link, sizeof link, "%d", at.get());
+  // Relative to the caller's /proc/self/fd: this namespace may have no
+  // /proc, or one of another PID namespace.
+  if (::fchdir(proc_fds) != 0 || ::umount2(link, MNT_DETACH) != 0) {
     r.err = errno;
+    return r;
   }
+  if (still_attached(m, proc_self)) {
+    r.err = kHitAbove;
+    return r;
+  }
+  r.detached = 1;
   return r;
 }
 
 std::string problem_of(int err)
 {
-  return err == kCovered ? "another mount covers it now; left alone" : std::strerror(err);
+  switch (err) {
+  case kCovered:
+    return "another mount is there now; left alone";
+  case kNotProved:
+    return "cannot prove that what is there now is the mount nsrun judged; left alone";
+  case kHasChild:
+    return "something is mounted on or inside it now; left alone";
+  case kHitAbove:
+    return "a mount was put on it while nsrun unmounted it, and was detached instead; it "
+           "was left";
+  default:
+    return std::strerror(err);
+  }
 }
 
 } // namespace
@@ -69,13 +207,14 @@ std::vector<DetachOutcome> detach(const snapshot::Snapshot& snapshot,
                                   const std::string& proc_root)
 {
   const procfs::ProcReader proc(proc_root);
+  const std::string self = proc_root + "/self";
   std::vector<DetachOutcome> outcomes;
   for (const auto& step : plan) {
     const auto* ns = snapshot.find(step.ns);
     const sys::Fd ns_fd = ns != nullptr ? snapshot::open_namespace(snapshot, *ns, proc) : sys::Fd{};
     auto record_all = [&](const std::string& problem) {
       for (const auto& m : step.mounts) {
-        outcomes.push_back({step.ns, m.target, false, problem});
+        outcomes.push_back({step.ns, m.target, false, problem, false});
       }
     };
     if (!ns_fd) {
@@ -83,12 +222,14 @@ std::vector<DetachOutcome> detach(const snapshot::Snapshot& snapshot,
       continue;
     }
     const int fd = ns_fd.get();
-    const auto records = sys::output_of_child([fd, &step](int out) {
-      if (::setns(fd, CLONE_NEWNS) != 0) {
+    const auto records = sys::output_of_child([fd, &step, &self](int out) {
+      const sys::Fd proc_self(::open(self.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      const sys::Fd proc_fds(::open((self + "/fd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!proc_self || !proc_fds || ::setns(fd, CLONE_NEWNS) != 0) {
         return 1;
       }
       for (const auto& m : step.mounts) {
-        const Record r = detach_one(m);
+        const Record r = detach_one(m, proc_self.get(), proc_fds.get());
         if (!sys::write_all(out, &r, sizeof r)) {
           return 1;
         }
@@ -102,9 +243,10 @@ std::vector<DetachOutcome> detach(const snapshot::Snapshot& snapshot,
     for (std::size_t i = 0; i < step.mounts.size(); ++i) {
       Record r{};
       std::memcpy(&r, records->data() + i * sizeof r, sizeof r);
-      DetachOutcome outcome{step.ns, step.mounts[i].target, r.detached != 0, {}};
+      DetachOutcome outcome{step.ns, step.mounts[i].target, r.detached != 0, {}, false};
       if (!outcome.detached) {
         outcome.problem = problem_of(r.err);
+        outcome.took_another = r.err == kHitAbove;
       }
       outcomes.push_back(std::move(outcome));
     }

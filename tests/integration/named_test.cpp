@@ -160,7 +160,22 @@ TEST(Named, FirstStartCreatesLaterStartsJoinAndReleaseEndsIt)
 
         require_exit(run({nsrun_binary(), "release", "--ns-dir", ns_dir(), "life"}), 0, "release");
         require(!namespace_exists(id, true), "namespace outlived release");
-        require(::access(file.c_str(), F_OK) != 0, "release left the file behind");
+        // Nothing is unlinked by name: the empty marker stays, is listed as
+        // stale, said to be left by a second release, and reused.
+        require(::access(file.c_str(), F_OK) == 0 && !is_namespace_file(file),
+                "release did not leave the empty marker");
+        const auto listed = run({nsrun_binary(), "list", "--ns-dir", ns_dir(), "-rn"});
+        require(listed.out.find("life ") == 0 && listed.out.find(" stale") != std::string::npos,
+                listed.out);
+        const auto again = run({nsrun_binary(), "release", "-v", "--ns-dir", ns_dir(), "life"});
+        require_exit(again, 0, "release of a stale file");
+        require(again.err.find("left in place") != std::string::npos, again.err);
+        const auto reused = run(nsrun_named("life", {probe_binary(), "mntns"}, {"-v"}));
+        require_exit(reused, 0, "start over the stale marker");
+        require(reused.err.find("is stale") != std::string::npos && is_namespace_file(file),
+                reused.err);
+        require_exit(run({nsrun_binary(), "release", "--ns-dir", ns_dir(), "life"}), 0,
+                     "release again");
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
@@ -197,7 +212,7 @@ TEST(Named, ReleaseIsRefusedWhileProcessesLiveInsideUnlessForced)
         require(forced.err.find("the next --name busy creates a new namespace") !=
                     std::string::npos,
                 forced.err);
-        require(::access(file.c_str(), F_OK) != 0, "release --force left the file");
+        require(!is_namespace_file(file), "release --force left the namespace bound");
         require(namespace_exists(id, false), "release killed a namespace that still has a process");
 
         const auto again = run(nsrun_named("busy", {probe_binary(), "mntns"}, {"-v"}));
