@@ -41,7 +41,7 @@ stage "build (warnings are errors)"
 cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-stage "tests (labels unit, kernel, systemd, release, docker, lint, bench, faults: ctest -L LABEL runs a subset)"
+stage "tests (labels unit, kernel, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset)"
 # The full fault-injection matrix (faults-full, 20 minutes) is run by hand.
 ctest --test-dir build -j"$jobs" --output-on-failure -LE faults-full
 
@@ -63,7 +63,7 @@ cmake --build build-asan -j"$jobs"
 # Lint, benchmarks and the fault matrix (which judges answers) have nothing
 # to add under the sanitizers; release tests need the binaries as shipped
 # (tests/CMakeLists.txt).
-ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench|release|faults'
+ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench|release|faults|race'
 
 stage "fuzzing the parsers briefly (libFuzzer)"
 CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON
