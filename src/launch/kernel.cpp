@@ -2,6 +2,7 @@
 #include "launch/kernel.hpp"
 
 #include "log/log.hpp"
+#include "mountinfo/own_mounts.hpp"
 #include "mountinfo/root_mount.hpp"
 #include "sys/error.hpp"
 #include "text/escape.hpp"
@@ -89,6 +90,11 @@ void RealKernel::set_root_propagation(PropagationMode mode)
 mountinfo::Propagation RealKernel::root_propagation()
 {
   return mountinfo::read_root_propagation();
+}
+
+std::vector<mountinfo::MountEntry> RealKernel::own_mounts()
+{
+  return mountinfo::read_own_mounts();
 }
 
 void RealKernel::enter_mount_ns(int ns_fd)

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace nsrun::launch {
 
@@ -54,6 +55,8 @@ public:
   virtual void unshare_mount_ns() = 0;
   virtual void set_root_propagation(PropagationMode mode) = 0;
   virtual mountinfo::Propagation root_propagation() = 0;
+  // Every mount of the current namespace that the root directory reaches.
+  virtual std::vector<mountinfo::MountEntry> own_mounts() = 0;
   virtual void enter_mount_ns(int ns_fd) = 0;
   virtual CallerPlace save_place() = 0;
   // After setns(2): back to the caller's root and working directory, found
@@ -72,6 +75,7 @@ public:
   void unshare_mount_ns() override;
   void set_root_propagation(PropagationMode mode) override;
   mountinfo::Propagation root_propagation() override;
+  std::vector<mountinfo::MountEntry> own_mounts() override;
   void enter_mount_ns(int ns_fd) override;
   CallerPlace save_place() override;
   void restore_place(const CallerPlace& place) override;

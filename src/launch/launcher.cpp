@@ -23,14 +23,28 @@ void isolate(PropagationMode mode, Kernel& kernel, bool& left_original)
     throw IsolationError("mount namespace was not created: " + *problem);
   }
   left_original = true;
+  // From the namespace's real root, which setns(2) into it gives: a caller
+  // chrooted on a mount point would otherwise change only the mounts under
+  // its chroot, and the rest of the namespace (its real /) would stay
+  // shared with the host, for any process that joins it later. The
+  // caller's root and directory are restored, checked, afterwards.
+  const auto place = kernel.save_place();
+  {
+    const sys::Fd self = kernel.open_current_mount_ns();
+    kernel.enter_mount_ns(self.get());
+  }
   kernel.set_root_propagation(mode);
 
-  // Trust, but verify: a daemon that believes it is isolated when it is not
-  // is the worst outcome.
+  // Trust, but verify, every mount of the namespace: a daemon that believes
+  // it is isolated when it is not is the worst outcome.
   state.root = kernel.root_propagation();
   if (auto problem = isolation_problem(state, mode)) {
     throw IsolationError("mount namespace is not isolated: " + *problem);
   }
+  if (auto problem = shared_mount_problem(kernel.own_mounts())) {
+    throw IsolationError("mount namespace is not isolated: " + *problem);
+  }
+  kernel.restore_place(place);
   log::info("created mount namespace mnt:[{}] (caller's: mnt:[{}]); / is {}", state.after.ino,
             state.before.ino, describe_propagation(state.root));
   if (mode == PropagationMode::Slave && !state.root.slave()) {

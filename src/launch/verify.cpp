@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launch/verify.hpp"
 
+#include "text/escape.hpp"
+
 #include <fmt/format.h>
 
 namespace nsrun::launch {
@@ -27,6 +29,17 @@ std::optional<std::string> isolation_problem(const IsolationState& state, Propag
   }
   if (mode == PropagationMode::Private && state.root.slave()) {
     return fmt::format("/ is a slave of peer group {}, not private", state.root.master);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> shared_mount_problem(const std::vector<mountinfo::MountEntry>& mounts)
+{
+  for (const auto& m : mounts) {
+    if (m.propagation.shared()) {
+      return fmt::format("{} is still shared (peer group {}): mounts would reach the host",
+                         text::printable(m.target), m.propagation.peer_group);
+    }
   }
   return std::nullopt;
 }

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nsrun::launch {
 
@@ -27,6 +28,12 @@ struct IsolationState
 // makes it private, and that isolates just as well, so it is accepted.
 [[nodiscard]] std::optional<std::string> isolation_problem(const IsolationState& state,
                                                            PropagationMode mode);
+
+// Why a namespace just made is not isolated in full, or nullopt: after the
+// recursive change from its real root no mount may be shared (a mount still
+// in a peer group would carry mounts to or from the host).
+[[nodiscard]] std::optional<std::string>
+shared_mount_problem(const std::vector<mountinfo::MountEntry>& mounts);
 
 // "slave of peer group 1", "private", ... for logs and reports.
 [[nodiscard]] std::string describe_propagation(const mountinfo::Propagation& p);

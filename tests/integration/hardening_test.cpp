@@ -7,6 +7,7 @@
 #include "mountinfo/kernel_api.hpp"
 #include "support/host.hpp"
 #include "support/mounts.hpp"
+#include "support/pipe.hpp"
 #include "support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -275,6 +277,38 @@ TEST(Hardening, AChrootedCallerKeepsItsChroot)
         require(is_namespace_file(root + "/run/nsrun/inside"),
                 "the namespace file is not inside the chroot");
         require(!exists("/run/nsrun/inside"), "the namespace file went to the real root");
+
+        // The chroot is a mount point: the propagation change must still
+        // reach every mount of the namespace, its real / included, which a
+        // process joining it (setns resets the root) would mount onto.
+        auto shared_mounts = [](const std::string& ns_file) {
+          const auto table =
+              run({"nsenter", "--mount=" + ns_file, "findmnt", "-rno", "TARGET,PROPAGATION"});
+          require_exit(table, 0, "findmnt in " + ns_file);
+          std::string shared;
+          std::istringstream lines(table.out);
+          for (std::string line; std::getline(lines, line);) {
+            if (line.find(" shared") != std::string::npos) {
+              shared += line + "\n";
+            }
+          }
+          return shared;
+        };
+        const auto named_left = shared_mounts(root + "/run/nsrun/inside");
+        require(named_left.empty(), "a namespace made from a chroot on a mount point still "
+                                    "shares with the host:\n" +
+                                        named_left);
+        Pipe up;
+        auto daemon = spawn({"chroot", root, "/nsrun", "--", "/bin/busybox", "sh", "-c",
+                             "echo up; exec /bin/busybox sleep 1000"},
+                            {.fds = {{1, up.write_end()}}});
+        up.close_write();
+        require(up.read_line() == "up", "the chrooted daemon did not start");
+        const auto anonymous_left =
+            shared_mounts("/proc/" + std::to_string(daemon.pid()) + "/ns/mnt");
+        require(anonymous_left.empty(), "a namespace made from a chroot on a mount point still "
+                                        "shares with the host:\n" +
+                                            anonymous_left);
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;

@@ -4,6 +4,8 @@
 #include "launch/kernel.hpp"
 #include "sys/error.hpp"
 
+#include <fcntl.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -39,9 +41,11 @@ public:
   sys::Fd open_current_mount_ns() override
   {
     record("open_current_mount_ns");
-    m_saved = ns;
-    m_saved_root = root;
-    return sys::Fd(-1);
+    // A real descriptor (of /dev/null) only for its unique number: which
+    // namespace it stands for is kept here.
+    sys::Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    m_opened[fd.get()] = {ns, root};
+    return fd;
   }
   void unshare_mount_ns() override
   {
@@ -67,12 +71,22 @@ public:
     record("root_propagation");
     return root;
   }
-  void enter_mount_ns(int /*fd*/) override
+  // Mounts other than / in the namespace, as own_mounts() reports them.
+  std::vector<mountinfo::MountEntry> submounts;
+  std::vector<mountinfo::MountEntry> own_mounts() override
+  {
+    record("own_mounts");
+    std::vector<mountinfo::MountEntry> all{
+        mountinfo::MountEntry{.target = "/", .propagation = root}};
+    all.insert(all.end(), submounts.begin(), submounts.end());
+    return all;
+  }
+  void enter_mount_ns(int fd) override
   {
     record("enter_mount_ns", true);
-    if (!fake_setns) {
-      ns = m_saved;
-      root = m_saved_root;
+    if (const auto it = m_opened.find(fd); !fake_setns && it != m_opened.end()) {
+      ns = it->second.first;
+      root = it->second.second;
     }
   }
   launch::CallerPlace save_place() override
@@ -103,8 +117,7 @@ private:
     }
   }
 
-  launch::NamespaceId m_saved;
-  mountinfo::Propagation m_saved_root;
+  std::map<int, std::pair<launch::NamespaceId, mountinfo::Propagation>> m_opened;
 };
 
 } // namespace nsrun::test

@@ -37,11 +37,37 @@ TEST(Launch, UnsharesThenChangesPropagationThenVerifiesThenExecs)
 {
   FakeKernel k;
   EXPECT_EQ(launch(plan(PropagationMode::Slave), k), ENOENT);
-  const std::vector<std::string> expected = {"current_mount_ns", "unshare_mount_ns",
-                                             "current_mount_ns", "set_root_propagation",
-                                             "root_propagation", "exec"};
+  // The propagation change is made from the namespace's real root (setns
+  // into itself), every mount is checked, and the caller's place restored.
+  const std::vector<std::string> expected = {"current_mount_ns",
+                                             "unshare_mount_ns",
+                                             "current_mount_ns",
+                                             "save_place",
+                                             "open_current_mount_ns",
+                                             "enter_mount_ns",
+                                             "set_root_propagation",
+                                             "root_propagation",
+                                             "own_mounts",
+                                             "restore_place",
+                                             "exec"};
   EXPECT_EQ(k.calls, expected);
   EXPECT_EQ(k.exec_argv, (std::vector<std::string>{"daemon", "--flag"}));
+}
+
+// A mount of the namespace that is still shared after the change (one the
+// caller's root does not reach, under a chroot) refuses the launch.
+TEST(Launch, ASharedMountAnywhereInTheNamespaceRefusesTheLaunch)
+{
+  FakeKernel k;
+  k.submounts = {mountinfo::MountEntry{.target = "/srv", .propagation = {.peer_group = 7}}};
+  try {
+    (void)launch(plan(PropagationMode::Slave), k);
+    ADD_FAILURE() << "launched with a shared mount";
+  } catch (const IsolationError& e) {
+    EXPECT_NE(std::string(e.what()).find("/srv is still shared (peer group 7)"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(called(k, "exec"));
 }
 
 TEST(Launch, FailsClosedWhenUnshareIsRefused)
