@@ -130,6 +130,29 @@ bool same_directory(const struct stat& a, const struct stat& b)
 
 } // namespace
 
+bool RealKernel::enter_own_namespace_root(const CallerPlace& place)
+{
+  // Out of the way first: a real setns(2) resets the working directory to
+  // the namespace's root, and one faked by a filter would leave it here.
+  const sys::Fd away(::open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!away || ::fchdir(away.get()) != 0) {
+    throw sys::SystemError(errno, "cannot change directory to /proc/self");
+  }
+  const sys::Fd self = open_current_mount_ns();
+  enter_mount_ns(self.get());
+  struct stat root = {};
+  struct stat cwd = {};
+  struct stat was = {};
+  if (::stat("/", &root) != 0 || ::stat(".", &cwd) != 0 || ::fstat(place.root.get(), &was) != 0) {
+    throw sys::SystemError(errno, "cannot inspect the root directory");
+  }
+  if (!same_directory(root, cwd)) {
+    throw IsolationError("setns(2) into the new mount namespace reported success, but did not "
+                         "move the process to its root (a seccomp filter faking success?)");
+  }
+  return !same_directory(root, was);
+}
+
 void RealKernel::restore_place(const CallerPlace& place)
 {
   struct stat want = {};

@@ -59,6 +59,12 @@ public:
   virtual std::vector<mountinfo::MountEntry> own_mounts() = 0;
   virtual void enter_mount_ns(int ns_fd) = 0;
   virtual CallerPlace save_place() = 0;
+  // setns(2) into the namespace the process is in, which moves its root
+  // and working directory to the namespace's real root. Returns whether
+  // the root moved (the caller was chrooted); throws IsolationError when
+  // setns reported success without doing that (told from the working
+  // directory, which is moved out of the way first).
+  virtual bool enter_own_namespace_root(const CallerPlace& place) = 0;
   // After setns(2): back to the caller's root and working directory, found
   // by path in the namespace now entered and checked to be the same
   // directory. Throws IsolationError when the root cannot be restored: a
@@ -78,6 +84,7 @@ public:
   std::vector<mountinfo::MountEntry> own_mounts() override;
   void enter_mount_ns(int ns_fd) override;
   CallerPlace save_place() override;
+  bool enter_own_namespace_root(const CallerPlace& place) override;
   void restore_place(const CallerPlace& place) override;
   int exec(char* const argv[]) override;
 };

@@ -29,20 +29,22 @@ void isolate(PropagationMode mode, Kernel& kernel, bool& left_original)
   // shared with the host, for any process that joins it later. The
   // caller's root and directory are restored, checked, afterwards.
   const auto place = kernel.save_place();
-  {
-    const sys::Fd self = kernel.open_current_mount_ns();
-    kernel.enter_mount_ns(self.get());
-  }
+  const bool was_chrooted = kernel.enter_own_namespace_root(place);
   kernel.set_root_propagation(mode);
 
-  // Trust, but verify, every mount of the namespace: a daemon that believes
-  // it is isolated when it is not is the worst outcome.
+  // Trust, but verify: a daemon that believes it is isolated when it is not
+  // is the worst outcome. The recursive change from the namespace's root
+  // reaches every mount; a chrooted caller, the rare case, also gets every
+  // mount checked (reading all of them costs a launch as much as the copy
+  // unshare(2) made of them).
   state.root = kernel.root_propagation();
   if (auto problem = isolation_problem(state, mode)) {
     throw IsolationError("mount namespace is not isolated: " + *problem);
   }
-  if (auto problem = shared_mount_problem(kernel.own_mounts())) {
-    throw IsolationError("mount namespace is not isolated: " + *problem);
+  if (was_chrooted) {
+    if (auto problem = shared_mount_problem(kernel.own_mounts())) {
+      throw IsolationError("mount namespace is not isolated: " + *problem);
+    }
   }
   kernel.restore_place(place);
   log::info("created mount namespace mnt:[{}] (caller's: mnt:[{}]); / is {}", state.after.ino,

@@ -104,11 +104,19 @@ TEST(Hardening, AFakedUnshareLeavesEveryMountOfTheCallerAsItWas)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
-// The same for setns(2), joining and creating a named namespace.
+// The same for setns(2): into the new namespace's own root (every launch
+// makes its propagation change from there), joining and creating a named
+// namespace.
 TEST(Hardening, AFakedSetnsIsCaughtAndNothingIsPersisted)
 {
   const auto host = in_fake_host(
       [] {
+        const std::string marker = scratch_dir() + "/ran";
+        const auto anonymous = run(faked({"setns=0"}, {nsrun_binary(), "--", "touch", marker}));
+        require_exit(anonymous, 125, "faked setns into the new namespace's root");
+        require(anonymous.err.find("did not move the process to its root") != std::string::npos,
+                anonymous.err);
+        require(!exists(marker), "the command ran");
         const std::string dir = scratch_dir() + "/ns";
         require_exit(run({nsrun_binary(), "--name", "made", "--ns-dir", dir, "--", "true"}), 0,
                      "create");

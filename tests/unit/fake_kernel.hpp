@@ -94,6 +94,17 @@ public:
     record("save_place");
     return {};
   }
+  // Whether the caller was chrooted (the root moves on entering the
+  // namespace's root).
+  bool chrooted = false;
+  bool enter_own_namespace_root(const launch::CallerPlace& /*place*/) override
+  {
+    record("enter_own_namespace_root", true);
+    if (fake_setns) {
+      throw launch::IsolationError("fake setns did not move the process");
+    }
+    return chrooted;
+  }
   void restore_place(const launch::CallerPlace& /*place*/) override { record("restore_place"); }
   int exec(char* const argv[]) override
   {

@@ -43,22 +43,21 @@ TEST(Launch, UnsharesThenChangesPropagationThenVerifiesThenExecs)
                                              "unshare_mount_ns",
                                              "current_mount_ns",
                                              "save_place",
-                                             "open_current_mount_ns",
-                                             "enter_mount_ns",
+                                             "enter_own_namespace_root",
                                              "set_root_propagation",
                                              "root_propagation",
-                                             "own_mounts",
                                              "restore_place",
                                              "exec"};
   EXPECT_EQ(k.calls, expected);
   EXPECT_EQ(k.exec_argv, (std::vector<std::string>{"daemon", "--flag"}));
 }
 
-// A mount of the namespace that is still shared after the change (one the
-// caller's root does not reach, under a chroot) refuses the launch.
-TEST(Launch, ASharedMountAnywhereInTheNamespaceRefusesTheLaunch)
+// A chrooted caller gets every mount of the namespace checked: one still
+// shared after the change refuses the launch.
+TEST(Launch, AChrootedCallerGetsEveryMountCheckedAndASharedOneRefusesTheLaunch)
 {
   FakeKernel k;
+  k.chrooted = true;
   k.submounts = {mountinfo::MountEntry{.target = "/srv", .propagation = {.peer_group = 7}}};
   try {
     (void)launch(plan(PropagationMode::Slave), k);
@@ -67,6 +66,18 @@ TEST(Launch, ASharedMountAnywhereInTheNamespaceRefusesTheLaunch)
     EXPECT_NE(std::string(e.what()).find("/srv is still shared (peer group 7)"), std::string::npos)
         << e.what();
   }
+  EXPECT_FALSE(called(k, "exec"));
+  EXPECT_TRUE(called(k, "own_mounts"));
+}
+
+// A filter faking success for the setns(2) into the new namespace's root
+// is caught before any propagation change.
+TEST(Launch, AFakedSetnsIntoTheNamespacesRootRefusesTheLaunch)
+{
+  FakeKernel k;
+  k.fake_setns = true;
+  EXPECT_THROW((void)launch(plan(PropagationMode::Slave), k), IsolationError);
+  EXPECT_FALSE(called(k, "set_root_propagation"));
   EXPECT_FALSE(called(k, "exec"));
 }
 
