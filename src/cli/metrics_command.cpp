@@ -102,9 +102,12 @@ int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir
     under = options.under;
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto snap = scan_host(Scan::Leaks);
+  const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
+  // Whether a named namespace is isolated is judged as check judges it,
+  // which takes every mount whole.
+  const auto snap = scan_host(has_live_named(ns_dir) ? Scan::LeaksAndIsolation : Scan::Leaks);
   const auto leaks = diagnose::find_leaks(snap, under);
-  const auto named = named_entries(ns_dir_or(options.common.ns_dir, default_ns_dir), snap);
+  const auto named = named_entries(ns_dir, snap);
   report::MetricsInput input;
   input.snapshot = &snap;
   input.leaks = &leaks;

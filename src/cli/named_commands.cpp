@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/inspect_commands.hpp"
 #include "cli/scan.hpp"
+#include "diagnose/check.hpp"
 #include "diagnose/propagation.hpp"
 #include "diagnose/tree.hpp"
 #include "log/log.hpp"
@@ -219,17 +220,13 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   return kExitYes;
 }
 
-std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
-                                                const snapshot::Snapshot& snap)
+namespace {
+
+// The names in the namespace directory, sorted.
+std::vector<std::string> names_in(const named::NsDir& dir, const std::string& dir_path)
 {
-  std::vector<diagnose::NamedEntry> entries;
-  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
-  if (!dir) {
-    return entries;
-  }
-  dir->lock();
   std::vector<std::string> names;
-  DIR* listing = ::fdopendir(::dup(dir->fd()));
+  DIR* listing = ::fdopendir(::dup(dir.fd()));
   if (listing == nullptr) {
     throw sys::SystemError(errno, "cannot list " + dir_path);
   }
@@ -240,7 +237,36 @@ std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
   }
   ::closedir(listing);
   std::sort(names.begin(), names.end());
+  return names;
+}
+
+} // namespace
+
+bool has_live_named(const std::string& dir_path)
+{
+  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
+  if (!dir) {
+    return false;
+  }
+  dir->lock();
+  const auto names = names_in(*dir, dir_path);
+  return std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+    return dir->inspect(name).kind == named::EntryKind::Live;
+  });
+}
+
+std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
+                                                const snapshot::Snapshot& snap)
+{
+  std::vector<diagnose::NamedEntry> entries;
+  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
+  if (!dir) {
+    return entries;
+  }
+  dir->lock();
+  const auto names = names_in(*dir, dir_path);
   const auto masters = diagnose::master_of_groups(snap);
+  const auto tree = diagnose::build_tree(snap, dir_path);
   for (const auto& name : names) {
     auto inspected = dir->inspect(name);
     diagnose::NamedEntry entry;
@@ -259,6 +285,8 @@ std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
       if (const auto* root = diagnose::root_mount(*ns)) {
         entry.root = root->propagation;
       }
+      entry.isolated =
+          diagnose::check_isolation(snap, tree, entry.ns, "namespace '" + name + "'").isolated();
     }
     entries.push_back(std::move(entry));
   }

@@ -22,10 +22,10 @@ snapshot::Snapshot scan_host(Scan scan)
 {
   const auto start = std::chrono::steady_clock::now();
   snapshot::BuildOptions build = scan_options();
-  if (scan == Scan::Leaks) {
+  if (scan == Scan::Leaks || scan == Scan::LeaksAndIsolation) {
     build.files = snapshot::BuildOptions::Files::Unmounted;
   }
-  if (scan != Scan::Everything) {
+  if (scan == Scan::Relations || scan == Scan::Leaks) {
     build.detail = snapshot::MountDetail::External;
   }
   auto snap = snapshot::build_snapshot(build);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <utility>
 
@@ -59,13 +60,33 @@ CheckResult check_isolation(const snapshot::Snapshot& snapshot, const Tree& tree
   }
   if (ns != nullptr && result.own_namespace) {
     const auto family = family_of(tree, daemon_ns);
+    // One pass over the namespaces outside its family, for only the peer
+    // groups and devices its mounts have (metrics asks for every named
+    // namespace, on hosts with thousands of namespaces).
+    std::set<std::uint64_t> groups;
+    std::set<std::pair<unsigned, unsigned>> devices;
+    for (const auto& m : ns->mounts) {
+      if (m.propagation.shared()) {
+        groups.insert(m.propagation.peer_group);
+      }
+      devices.emplace(m.major, m.minor);
+    }
+    std::vector<std::pair<NsId, const MountEntry*>> candidates;
+    for (const auto& [id, other] : snapshot.namespaces) {
+      if (family.count(id) != 0) {
+        continue;
+      }
+      for (const auto& o : other.mounts) {
+        if (groups.count(o.propagation.peer_group) != 0 || devices.count({o.major, o.minor}) != 0) {
+          candidates.emplace_back(id, &o);
+        }
+      }
+    }
     // The namespaces outside its family that have a mount like m.
     auto seen_outside = [&](const MountEntry& m, auto&& alike) {
       std::vector<NsId> where;
-      for (const auto& [id, other] : snapshot.namespaces) {
-        if (family.count(id) == 0 &&
-            std::any_of(other.mounts.begin(), other.mounts.end(),
-                        [&](const MountEntry& o) { return alike(o, m); })) {
+      for (const auto& [id, o] : candidates) {
+        if (alike(*o, m) && std::find(where.begin(), where.end(), id) == where.end()) {
           where.push_back(id);
         }
       }

@@ -23,6 +23,10 @@ struct NamedEntry
   std::optional<std::int64_t> created; // Live: seconds since the epoch
   HostRelation relation = HostRelation::Unknown;
   mountinfo::Propagation root; // its "/"
+  // CheckResult::isolated() of check_isolation, the one definition that
+  // check, list, metrics and watch share (a slave / with an escaped copy of
+  // one of its mounts is not isolated).
+  bool isolated = false;
 };
 
 } // namespace nsrun::diagnose

@@ -86,7 +86,6 @@ std::string metrics_text(const MetricsInput& in)
   header(out, "nsrun_leaked_devices", "Devices and shares with leaked mounts or files.");
   out += fmt::format("nsrun_leaked_devices {}\n", in.leaks->size());
 
-  const auto masters = diagnose::master_of_groups(snap);
   header(out, "nsrun_named_namespace_members", "Processes in each live named namespace.");
   std::string isolated;
   for (const auto& e : *in.named) {
@@ -96,14 +95,12 @@ std::string metrics_text(const MetricsInput& in)
     }
     out += fmt::format("nsrun_named_namespace_members{} {}\n", labels({{"name", e.name}}),
                        ns->members.size());
-    const auto relation = diagnose::host_relation(snap, *ns, masters);
-    const bool ok =
-        relation == diagnose::HostRelation::Slave || relation == diagnose::HostRelation::Private;
     isolated += fmt::format("nsrun_named_namespace_isolated{} {}\n", labels({{"name", e.name}}),
-                            ok ? 1 : 0);
+                            e.isolated ? 1 : 0);
   }
   header(out, "nsrun_named_namespace_isolated",
-         "1 when a named namespace's mounts reach nothing outside it (slave or private), else 0.");
+         "1 when a named namespace is isolated as nsrun check --name judges it: slave or private, "
+         "and none of its mounts a peer or a copy outside it; else 0.");
   out += isolated;
   header(out, "nsrun_uninspected_processes",
          "Processes nsrun could not read whole: while above 0, no leak count is certain.");

@@ -114,6 +114,7 @@ nlohmann::json event_json(const watch::Event& e, const std::string& time)
     j["live"] = e.after.live;
     j["nprocs"] = e.after.members;
     j["relation"] = e.after.live ? nlohmann::json(e.after.relation) : nlohmann::json(nullptr);
+    j["isolated"] = e.after.live ? nlohmann::json(e.after.isolated) : nlohmann::json(nullptr);
     break;
   }
   return j;

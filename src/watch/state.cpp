@@ -70,6 +70,7 @@ State state_of(const snapshot::Snapshot& snapshot, const std::vector<diagnose::L
       item.ns = e.ns;
       item.members = ns->members.size();
       item.relation = diagnose::relation_word(diagnose::host_relation(snapshot, *ns, masters));
+      item.isolated = e.isolated;
     }
     state.named[e.name] = item;
   }
@@ -129,16 +130,15 @@ std::vector<Event> changes(const State& before, const State& after, bool first)
   for (const auto& [name, now] : after.named) {
     const auto it = before.named.find(name);
     const NamedItem was = it != before.named.end() ? it->second : NamedItem{};
+    const char* verdict = now.isolated ? "" : " (NOT ISOLATED)";
     if (now.live && !was.live) {
-      isolation(name, was, now, fmt::format("created ({})", now.relation));
+      isolation(name, was, now, fmt::format("created ({}){}", now.relation, verdict));
     } else if (was.live && !now.live) {
       isolation(name, was, now, "no namespace on its file any more");
     } else if (now.live && was.members > 0 && now.members == 0) {
       isolation(name, was, now, "lost its last process");
-    } else if (now.live && now.relation != was.relation) {
-      isolation(name, was, now,
-                fmt::format("{} -> {}{}", was.relation, now.relation,
-                            now.relation == "shared" ? " (NOT ISOLATED)" : ""));
+    } else if (now.live && (now.relation != was.relation || now.isolated != was.isolated)) {
+      isolation(name, was, now, fmt::format("{} -> {}{}", was.relation, now.relation, verdict));
     }
   }
   for (const auto& [name, was] : before.named) {

@@ -47,7 +47,8 @@ struct NamedItem
   snapshot::NsId ns = 0;
   bool live = false;
   std::size_t members = 0;
-  std::string relation; // slave, private, shared, unknown
+  std::string relation;  // slave, private, shared, unknown
+  bool isolated = false; // NamedEntry::isolated
 };
 
 struct State

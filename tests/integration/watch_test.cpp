@@ -238,5 +238,59 @@ TEST(Watch, ReportsANamedNamespaceLosingItsLastProcess)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
+// One verdict, one place: a named namespace with an escaped copy of one of
+// its mounts (someone entered it and unshared: the copy's namespace is not
+// of its family) is NOT ISOLATED for check, metrics and watch alike; before
+// the copy it is isolated for all three.
+TEST(Watch, CheckMetricsAndWatchAgreeOnWhetherANamedNamespaceIsIsolated)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string dir = scratch_dir() + "/ns";
+        const std::string data = scratch_dir() + "/data";
+        require(::mkdir(data.c_str(), 0755) == 0, "mkdir");
+        require(run({nsrun_binary(), "--name", "app", "--ns-dir", dir, "--", "mount", "-t", "tmpfs",
+                     "app-data", data})
+                        .exit_code() == 0,
+                "the named namespace was not made");
+        auto verdicts = [&] {
+          const auto check = run({nsrun_binary(), "check", "--name", "app", "--ns-dir", dir});
+          const auto metrics = run({nsrun_binary(), "metrics", "--ns-dir", dir});
+          const bool said_isolated =
+              metrics.out.find("nsrun_named_namespace_isolated{name=\"app\"} 1") !=
+              std::string::npos;
+          const bool said_not =
+              metrics.out.find("nsrun_named_namespace_isolated{name=\"app\"} 0") !=
+              std::string::npos;
+          require(said_isolated != said_not, "metrics: " + metrics.describe());
+          require(check.exit_code() == 0 || check.exit_code() == 1, "check: " + check.describe());
+          return std::make_pair(check.exit_code() == 0, said_isolated);
+        };
+        const auto before = verdicts();
+        require(before.first && before.second, "isolated before the copy: check " +
+                                                   std::to_string(before.first) + ", metrics " +
+                                                   std::to_string(before.second));
+        Watch watch({"--ns-dir", dir}, {});
+        Pipe up;
+        auto copy = spawn({"nsenter", "--mount=" + dir + "/app", "unshare", "-m", "--propagation",
+                           "private", "sh", "-c", "echo up; exec sleep 1000"},
+                          {.fds = {{1, up.write_end()}}});
+        up.close_write();
+        require(up.read_line() == "up", "the copy did not start");
+        const auto after = verdicts();
+        require(!after.first && !after.second, "not isolated after the copy: check " +
+                                                   std::to_string(after.first) + ", metrics " +
+                                                   std::to_string(after.second));
+        const auto event = watch.next("isolation", std::chrono::seconds(15));
+        require(!event.is_null(), "no isolation event: " + watch.seen());
+        require(event["name"] == "app" && event["isolated"] == false &&
+                    event["what"].get<std::string>().find("NOT ISOLATED") != std::string::npos,
+                event.dump());
+        require(watch.stop().first == 0, "stop");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
 } // namespace
 } // namespace nsrun::test
