@@ -6,6 +6,7 @@
 #include "report/json.hpp"
 #include "report/leaks_report.hpp"
 #include "resolve/target.hpp"
+#include "resolve/under.hpp"
 #include "sys/exit_codes.hpp"
 #include "text/escape.hpp"
 #include "text/number.hpp"
@@ -65,19 +66,7 @@ void add_leaks_command(CLI::App& app, LeaksOptions& options)
 
 int run_leaks(const LeaksOptions& options, const std::string& /*default_ns_dir*/)
 {
-  std::optional<std::string> under;
-  if (!options.under.empty()) {
-    if (options.under[0] != '/') {
-      log::error("--under needs an absolute path, not '{}'", options.under);
-      return kExitTrouble;
-    }
-    char buffer[PATH_MAX];
-    under =
-        ::realpath(options.under.c_str(), buffer) != nullptr ? std::string(buffer) : options.under;
-    while (under->size() > 1 && under->back() == '/') {
-      under->pop_back();
-    }
-  }
+  const auto under = resolve::resolve_under(options.under);
   const auto snap = scan_host(Scan::Leaks);
   auto leaks = diagnose::find_leaks(snap, under);
   for (auto& group : leaks) {

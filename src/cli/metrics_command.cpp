@@ -4,6 +4,7 @@
 #include "diagnose/leaks.hpp"
 #include "log/log.hpp"
 #include "report/metrics.hpp"
+#include "resolve/under.hpp"
 #include "sys/error.hpp"
 #include "sys/exit_codes.hpp"
 #include "sys/fd.hpp"
@@ -93,14 +94,7 @@ void add_metrics_command(CLI::App& app, MetricsOptions& options)
 
 int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir)
 {
-  std::optional<std::string> under;
-  if (!options.under.empty()) {
-    if (options.under[0] != '/') {
-      log::error("--under needs an absolute path, not '{}'", options.under);
-      return kExitTrouble;
-    }
-    under = options.under;
-  }
+  const auto under = resolve::resolve_under(options.under);
   const auto start = std::chrono::steady_clock::now();
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
   // Whether a named namespace is isolated is judged as check judges it,

@@ -7,6 +7,7 @@
 #include "report/json.hpp"
 #include "report/named_report.hpp"
 #include "report/watch_report.hpp"
+#include "resolve/under.hpp"
 #include "snapshot/builder.hpp"
 #include "snapshot/namespace_access.hpp"
 #include "sys/error.hpp"
@@ -100,17 +101,7 @@ void add_watch_command(CLI::App& app, WatchOptions& options)
 
 int run_watch(const WatchOptions& options, const std::string& default_ns_dir)
 {
-  std::optional<std::string> under;
-  if (!options.under.empty()) {
-    if (options.under[0] != '/') {
-      log::error("--under needs an absolute path, not '{}'", options.under);
-      return kExitTrouble;
-    }
-    under = options.under;
-    while (under->size() > 1 && under->back() == '/') {
-      under->pop_back();
-    }
-  }
+  const auto under = resolve::resolve_under(options.under);
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
   watch::Options watching;
   watching.mode = mode_from_environment();

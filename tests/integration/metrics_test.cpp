@@ -124,6 +124,23 @@ TEST(Metrics, PromtoolAcceptsTheTextCleanAndWithALeakOfAnyBytes)
                                  "/odd \\\"name\\\" back\\\\slash\\nnew line\"") !=
                     std::string::npos,
                 "the label is not escaped as the format says: " + leaking.out);
+
+        // --under is one path however it is written, for metrics and leaks
+        // alike: trailing and repeated slashes, dot segments, a symlink.
+        const std::string link = scratch_dir() + "/link-to-scratch";
+        require(::symlink(scratch_dir().c_str(), link.c_str()) == 0, "symlink");
+        for (const std::string& under :
+             {scratch_dir(), scratch_dir() + "/", scratch_dir() + "//./", link,
+              scratch_dir() + "/nsrun-missing/..", "/" + scratch_dir()}) {
+          const auto m = nsrun({"metrics", "--under", under});
+          require(m.out.find("\nnsrun_leaked_devices 1\n") != std::string::npos,
+                  "metrics --under " + under + ": " + m.describe());
+          const auto l = nsrun({"leaks", "--under", under});
+          require(l.exit_code() == 1, "leaks --under " + under + ": " + l.describe());
+        }
+        const auto outside = nsrun({"metrics", "--under", scratch_dir() + "-not"});
+        require(outside.out.find("\nnsrun_leaked_devices 0\n") != std::string::npos,
+                outside.describe());
       },
       kOwnHost);
   EXPECT_TRUE(host.ok()) << host.report;
