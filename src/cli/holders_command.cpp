@@ -226,6 +226,10 @@ void add_holders_command(CLI::App& app, HoldersOptions& options)
 int run_holders(const HoldersOptions& options, const std::string& default_ns_dir)
 {
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
+  if (options.table.bare() && !options.list) {
+    // They shape the table, which only --list prints: never ignored silently.
+    throw sys::UsageError("-o, --output-all, -n and -r need --list");
+  }
   const diagnose::Target target = resolve::resolve_target(options.target);
   const auto host =
       options.include_init ? diagnose::HostNamespace::Allow : diagnose::HostNamespace::Refuse;

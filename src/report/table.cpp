@@ -79,6 +79,9 @@ std::vector<std::size_t> Table::selected(const TableStyle& style) const
   const bool add = !spec.empty() && spec[0] == '+';
   if (add) {
     spec.remove_prefix(1);
+    if (spec.empty()) {
+      throw sys::UsageError("empty column name in '+'");
+    }
   }
   if (style.all || !style.output || add) {
     for (std::size_t i = 0; i < m_columns.size(); ++i) {
@@ -93,7 +96,16 @@ std::vector<std::size_t> Table::selected(const TableStyle& style) const
   while (!spec.empty()) {
     const auto comma = spec.find(',');
     const auto name = spec.substr(0, comma);
+    if (name.empty()) {
+      // As util-linux: "COL," and ",COL" alike name an empty column.
+      throw sys::UsageError(
+          fmt::format("empty column name in '{}'", text::printable(*style.output)));
+    }
     spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
+    if (comma != std::string_view::npos && spec.empty()) {
+      throw sys::UsageError(
+          fmt::format("empty column name in '{}'", text::printable(*style.output)));
+    }
     const auto it = std::find_if(m_columns.begin(), m_columns.end(),
                                  [&](const Column& c) { return same_name(c.name, name); });
     if (it == m_columns.end()) {

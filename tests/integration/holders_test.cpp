@@ -601,3 +601,32 @@ TEST(Snapshot, ListmountAndMountinfoReadTheSameTables)
 
 } // namespace
 } // namespace nsrun::test
+
+namespace nsrun::test {
+namespace {
+
+// Table options shape only the --list table: without it they are an error,
+// never silently ignored; and -o lists read as util-linux reads them.
+TEST(Holders, TableOptionsWithoutListAreAnErrorAndEmptyColumnNamesToo)
+{
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"holders", "-o", "TARGET", "/"},
+           {"holders", "-n", "/"},
+           {"holders", "-r", "/"},
+           {"holders", "--output-all", "/"},
+       }) {
+    auto argv = args;
+    argv.insert(argv.begin(), nsrun_binary());
+    const auto r = run(argv);
+    EXPECT_EQ(r.exit_code(), 2) << r.describe();
+    EXPECT_NE(r.err.find("need --list"), std::string::npos) << r.describe();
+  }
+  for (const char* list : {"NAME,", ",NAME", "NAME,,PID", "+"}) {
+    const auto r = run({nsrun_binary(), "list", "-o", list, "--ns-dir", "/nsrun-no-such-dir"});
+    EXPECT_EQ(r.exit_code(), 2) << r.describe();
+    EXPECT_NE(r.err.find("empty column name"), std::string::npos) << r.describe();
+  }
+}
+
+} // namespace
+} // namespace nsrun::test

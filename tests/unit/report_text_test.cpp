@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report/json.hpp"
+#include "report/table.hpp"
+#include "sys/error.hpp"
 #include "text/escape.hpp"
 
 #include <gtest/gtest.h>
@@ -63,6 +65,34 @@ TEST(JsonBytes, InvalidUtf8KeepsTheExactBytesInHex)
   const auto text = dump(j);
   const auto parsed = nlohmann::json::parse(text);
   EXPECT_EQ(parsed["path_hex"], "2f6dff") << text;
+}
+
+} // namespace
+} // namespace nsrun::report
+
+namespace nsrun::report {
+namespace {
+
+// -o LIST as util-linux reads it: every name must be a column, an empty one
+// ("A,", ",A", "A,,B") included, whether or not there are rows to show.
+TEST(TableColumns, EveryNameInTheListMustBeAColumnEmptyOnesToo)
+{
+  const Table table({{"NAME", "the name"}, {"NS", "the namespace"}});
+  auto with = [](const std::string& list) {
+    TableStyle style;
+    style.output = list;
+    return style;
+  };
+  auto raw = [&](const std::string& list) {
+    auto style = with(list);
+    style.raw = true;
+    return table.render(style);
+  };
+  EXPECT_EQ(raw("NS,NAME"), "NS NAME\n");
+  EXPECT_EQ(raw("+NS"), "NAME NS\n");
+  for (const char* bad : {"NAME,", ",NAME", "NAME,,NS", ",", "NOPE", "+"}) {
+    EXPECT_THROW((void)raw(bad), sys::UsageError) << bad;
+  }
 }
 
 } // namespace
