@@ -81,7 +81,13 @@ void RealKernel::set_root_propagation(PropagationMode mode)
     const int err = errno;
     std::string hint = privilege_hint(err);
     if (err == EINVAL) {
-      hint = "/ is not a mount point (a chroot into a plain directory?)";
+      // Only when it is so: a seccomp filter can answer EINVAL too.
+      struct statx sx = {};
+      const bool mount_root = ::statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, 0, &sx) == 0 &&
+                              (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 &&
+                              (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+      hint = mount_root ? "/ is a mount point, so the kernel or a seccomp filter refused it"
+                        : "/ is not a mount point (a chroot into a plain directory?)";
     }
     sys::throw_namespace_error(err, "cannot make / " + std::string(to_string(mode)), hint);
   }

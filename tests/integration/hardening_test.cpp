@@ -147,6 +147,13 @@ TEST(Hardening, AFakedPropagationChangeIsCaught)
     require_exit(r, 125, "faked propagation change");
     require(r.err.find("/ is still shared") != std::string::npos, r.err);
     require(!exists(marker), "the command ran");
+    // A filter that refuses it with EINVAL is not blamed on a chroot.
+    const auto refused =
+        run(faked({"mount-propagation=EINVAL"}, {nsrun_binary(), "--", "touch", marker}));
+    require_exit(refused, 125, "propagation change refused with EINVAL");
+    require(refused.err.find("a seccomp filter refused it") != std::string::npos &&
+                refused.err.find("chroot") == std::string::npos,
+            refused.err);
   });
   EXPECT_TRUE(host.ok()) << host.report;
 }
