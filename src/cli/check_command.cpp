@@ -6,6 +6,7 @@
 #include "log/log.hpp"
 #include "mountinfo/kernel_api.hpp"
 #include "named/naming.hpp"
+#include "named/ns_dir.hpp"
 #include "procfs/parse.hpp"
 #include "report/check_report.hpp"
 #include "report/describe.hpp"
@@ -101,14 +102,22 @@ std::uint64_t namespace_of_name(const std::string& name, const std::string& dir)
   if (auto problem = named::name_problem(name)) {
     throw sys::UsageError(*problem);
   }
-  const std::string path = dir + "/" + name;
-  struct statfs sfs = {};
-  struct stat st = {};
-  if (::statfs(path.c_str(), &sfs) != 0 || sfs.f_type != mountinfo::kernel_api::kNsfsMagic ||
-      ::stat(path.c_str(), &st) != 0) {
-    throw sys::UsageError(fmt::format("no namespace '{}' in {}", name, dir));
+  // What is at DIR/NAME is judged where --name, list and release judge it.
+  const auto ns_dir = named::NsDir::open(dir, named::NsDir::Create::No);
+  const auto entry = ns_dir ? ns_dir->inspect(name) : named::Entry{};
+  switch (entry.kind) {
+  case named::EntryKind::Live:
+    return entry.inode;
+  case named::EntryKind::InTheWay:
+    throw sys::UsageError(fmt::format("{}/{} is {}, not a mount namespace", text::printable(dir),
+                                      text::printable(name), entry.why));
+  case named::EntryKind::OurFile:
+    throw sys::UsageError(fmt::format("no namespace '{}' in {}: only a stale file is left there",
+                                      name, text::printable(dir)));
+  case named::EntryKind::Missing:
+    break;
   }
-  return st.st_ino;
+  throw sys::UsageError(fmt::format("no namespace '{}' in {}", name, text::printable(dir)));
 }
 
 } // namespace

@@ -823,6 +823,23 @@ TEST(Named, CheckLooksUpTheNameInTheGivenDirectory)
         env.push_back("NSRUN_NS_DIR=" + scratch_dir() + "/nothing-here");
         const auto missing = run({nsrun_binary(), "check", "--name", "elsewhere"}, {.env = env});
         require_exit(missing, 2, "check --name without --ns-dir");
+        // What is at DIR/NAME is judged as --name judges it: another kind
+        // of namespace, a stale marker, a user's file.
+        const std::string net = ns_dir() + "/net";
+        require(::close(::open(net.c_str(), O_CREAT | O_WRONLY, 0400)) == 0, "touch");
+        require_exit(run({"unshare", "--net=" + net, "true"}), 0, "persist a network namespace");
+        const auto other = run({nsrun_binary(), "check", "--name", "net", "--ns-dir", ns_dir()});
+        require_exit(other, 2, "check --name on a network namespace");
+        require(other.err.find("another kind of namespace, not a mount namespace") !=
+                    std::string::npos,
+                other.err);
+        require(::umount(net.c_str()) == 0, "umount the network namespace");
+        require_exit(run({nsrun_binary(), "release", "--ns-dir", ns_dir(), "elsewhere"}), 0,
+                     "release");
+        const auto stale =
+            run({nsrun_binary(), "check", "--name", "elsewhere", "--ns-dir", ns_dir()});
+        require_exit(stale, 2, "check --name on a stale marker");
+        require(stale.err.find("only a stale file") != std::string::npos, stale.err);
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
