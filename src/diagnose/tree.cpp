@@ -60,7 +60,7 @@ Tree build_tree(const Snapshot& snapshot, const std::string& ns_dir)
     node.ns = id;
     node.name = nsrun_name(snapshot, ns, ns_dir);
     node.creator = earliest_member(snapshot, ns);
-    node.members = ns.members.size();
+    node.members = ns.member_count();
     node.threads = ns.threads.size();
     node.mounts = ns.mounts.size() + ns.mounts_left_out;
     node.nsfs_pins = ns.nsfs_pins.size();

@@ -86,7 +86,8 @@ std::string metrics_text(const MetricsInput& in)
   header(out, "nsrun_leaked_devices", "Devices and shares with leaked mounts or files.");
   out += fmt::format("nsrun_leaked_devices {}\n", in.leaks->size());
 
-  header(out, "nsrun_named_namespace_members", "Processes in each live named namespace.");
+  header(out, "nsrun_named_namespace_members",
+         "Processes in each live named namespace (with threads of processes elsewhere).");
   std::string isolated;
   for (const auto& e : *in.named) {
     const auto* ns = e.kind == named::EntryKind::Live ? snap.find(e.ns) : nullptr;
@@ -94,7 +95,7 @@ std::string metrics_text(const MetricsInput& in)
       continue;
     }
     out += fmt::format("nsrun_named_namespace_members{} {}\n", labels({{"name", e.name}}),
-                       ns->members.size());
+                       ns->member_count());
     isolated += fmt::format("nsrun_named_namespace_isolated{} {}\n", labels({{"name", e.name}}),
                             e.isolated ? 1 : 0);
   }

@@ -52,7 +52,7 @@ Table named_table(const snapshot::Snapshot& snapshot, const std::vector<NamedEnt
       {"STATE", "live, stale (no namespace on its file), or in-the-way"},
       {"PROPAGATION", "propagation of its /, as findmnt says it"},
       {"RELATION", "how it relates to the host: slave, private or shared", false, false},
-      {"PROCS", "number of processes in it", true},
+      {"PROCS", "processes in it (with threads of processes elsewhere)", true},
       {"CREATED", "when it was created (UTC)"},
       {"UNIT", "systemd unit of its first process", false, false},
       {"PID", "its first process", true, false},
@@ -69,7 +69,7 @@ Table named_table(const snapshot::Snapshot& snapshot, const std::vector<NamedEnt
         state_word(e.kind),
         known ? propagation_words(e.root) : "",
         known ? diagnose::relation_word(e.relation) : "",
-        ns != nullptr ? std::to_string(ns->members.size()) : "",
+        ns != nullptr ? std::to_string(ns->member_count()) : "",
         e.created ? iso_time(*e.created) : "",
         first != nullptr && first->unit ? *first->unit : "",
         first != nullptr ? std::to_string(first->pid) : "",
@@ -90,7 +90,7 @@ nlohmann::json named_json(const snapshot::Snapshot& snapshot, const std::string&
   for (const auto& e : entries) {
     const auto* ns = live(snapshot, e);
     nlohmann::json n;
-    n["name"] = e.name;
+    put_bytes(n, "name", e.name);
     n["state"] = state_word(e.kind);
     n["ns"] = e.kind == named::EntryKind::Live ? nlohmann::json(e.ns) : nlohmann::json(nullptr);
     n["kernel_id"] = ns != nullptr && ns->kernel_id != 0 ? nlohmann::json(ns->kernel_id)

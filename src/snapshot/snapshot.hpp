@@ -90,6 +90,10 @@ struct Namespace
   std::uint64_t kernel_id = 0; // the 64-bit id statmount/listmount use; 0 unknown
   std::vector<pid_t> members;  // processes (thread-group leaders) in it
   std::vector<ThreadMember> threads;
+  // Everything that keeps it in use by being in it: its processes and the
+  // threads of processes elsewhere. What list, metrics, watch and tree
+  // count, and what release refuses over.
+  [[nodiscard]] std::size_t member_count() const { return members.size() + threads.size(); }
   std::vector<NsfsPin> nsfs_pins;
   std::vector<FdPin> fd_pins;
   bool mounts_known = false;

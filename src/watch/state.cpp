@@ -68,7 +68,7 @@ State state_of(const snapshot::Snapshot& snapshot, const std::vector<diagnose::L
     item.live = ns != nullptr;
     if (ns != nullptr) {
       item.ns = e.ns;
-      item.members = ns->members.size();
+      item.members = ns->member_count();
       item.relation = diagnose::relation_word(diagnose::host_relation(snapshot, *ns, masters));
       item.isolated = e.isolated;
     }

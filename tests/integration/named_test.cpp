@@ -760,6 +760,17 @@ TEST(Named, ListAndEnterOnLiveStaleAndMissingNames)
             require(n["ns"].is_null() && n["processes"].empty(), n.dump());
           }
         }
+        // A name that is not UTF-8 keeps its bytes, as every path in JSON does.
+        const std::string odd_bytes = ns_dir() + "/x\xff";
+        require(::close(::open(odd_bytes.c_str(), O_CREAT | O_WRONLY, 0644)) == 0, "odd name");
+        const auto bytes = nlohmann::json::parse(
+            run({nsrun_binary(), "list", "--json", "--ns-dir", ns_dir()}).out);
+        require(std::any_of(bytes["namespaces"].begin(), bytes["namespaces"].end(),
+                            [](const nlohmann::json& n) {
+                              return n.contains("name_hex") && n["name_hex"] == "78ff";
+                            }),
+                bytes.dump());
+        require(::unlink(odd_bytes.c_str()) == 0, "unlink odd name");
 
         const auto entered = run(
             {nsrun_binary(), "enter", "--ns-dir", ns_dir(), "live", "--", probe_binary(), "mntns"});
@@ -806,6 +817,34 @@ TEST(Named, ReleaseWithMoreThanANameIsAnErrorAndReleasesNothing)
         require_exit(r, 2, "release foo -- bar");
         require(is_namespace_file(ns_dir() + "/foo") && is_namespace_file(ns_dir() + "/bar"),
                 "something was released");
+      },
+      kOwnPid1);
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// Whoever is in a named namespace counts the same for list, metrics and
+// release: a thread of a process elsewhere that joined it too.
+TEST(Named, AThreadThatJoinedIsAMemberForListMetricsAndRelease)
+{
+  const auto host = in_fake_host(
+      [] {
+        require_exit(run(nsrun_named("t", {"true"})), 0, "create");
+        Pipe out;
+        auto joiner = spawn({probe_binary(), "thread-setns", ns_dir() + "/t"},
+                            {.fds = {{1, out.write_end()}}});
+        out.close_write();
+        const auto tid = out.read_line();
+        require(tid && !tid->empty(), "the thread did not join");
+        const auto listed =
+            run({nsrun_binary(), "list", "--ns-dir", ns_dir(), "-rn", "-o", "NAME,PROCS"});
+        require(listed.out == "t 1\n", "list: " + listed.describe());
+        const auto metrics = run({nsrun_binary(), "metrics", "--ns-dir", ns_dir()});
+        require(metrics.out.find("nsrun_named_namespace_members{name=\"t\"} 1\n") !=
+                    std::string::npos,
+                metrics.out);
+        const auto refused = run({nsrun_binary(), "release", "--ns-dir", ns_dir(), "t"});
+        require_exit(refused, 1, "release with a member thread");
+        require(refused.err.find("thread ") != std::string::npos, refused.err);
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;

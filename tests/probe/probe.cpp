@@ -38,7 +38,8 @@ int number(const char* text)
 int usage()
 {
   std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep|"
-             "thread-unshare|in-flight|hold-fd PATH|map PATH|daemon MOUNTPOINT STATUSFILE|connect "
+             "thread-unshare|thread-setns PATH|in-flight|hold-fd PATH|map PATH|daemon MOUNTPOINT "
+             "STATUSFILE|connect "
              "SOCKET\n",
              stderr);
   return 64;
@@ -138,6 +139,39 @@ int thread_unshare()
   std::thread([&ready] {
     const bool ok = ::unshare(CLONE_NEWNS) == 0 &&
                     ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+    const long tid = ::syscall(SYS_gettid);
+    [[maybe_unused]] auto n = ::write(ready[1], &tid, sizeof tid);
+    if (!ok) {
+      std::exit(1);
+    }
+    for (;;) {
+      ::pause();
+    }
+  }).detach();
+  long tid = 0;
+  if (::read(ready[0], &tid, sizeof tid) != sizeof tid) {
+    return 1;
+  }
+  std::printf("%ld\n", tid);
+  std::fflush(stdout);
+  for (;;) {
+    ::pause();
+  }
+}
+
+// A thread that joins the mount namespace behind path (a named namespace's
+// file) and waits; the process stays where it is.
+int thread_setns(const char* path)
+{
+  int ready[2];
+  if (::pipe(ready) != 0) {
+    return 1;
+  }
+  std::thread([&ready, path] {
+    // Its own root and working directory first: setns(2) refuses a mount
+    // namespace to a thread that shares them.
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    const bool ok = fd >= 0 && ::unshare(CLONE_FS) == 0 && ::setns(fd, CLONE_NEWNS) == 0;
     const long tid = ::syscall(SYS_gettid);
     [[maybe_unused]] auto n = ::write(ready[1], &tid, sizeof tid);
     if (!ok) {
@@ -325,6 +359,8 @@ int main(int argc, char** argv)
     return 99;
   } else if (verb == "thread-unshare") {
     return thread_unshare();
+  } else if (verb == "thread-setns" && argc > 2) {
+    return thread_setns(argv[2]);
   } else if (verb == "hold-fd" && argc > 2) {
     return hold_fd(argv[2]);
   } else if (verb == "in-flight") {
