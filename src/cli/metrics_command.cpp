@@ -28,29 +28,43 @@ namespace {
 
 // node_exporter's textfile collector reads DIR/*.prom at any moment: write
 // a temporary file in DIR and rename it over the old one, so it only ever
-// sees a whole file.
+// sees a whole file. DIR is opened once, not following a symbolic link (as
+// --ns-dir), and every step goes through that fd: no rename of DIR or of a
+// link on the way redirects the write.
 void write_atomically(const std::string& dir, const std::string& text)
 {
-  const sys::Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const sys::Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir_fd) {
-    throw sys::SystemError(errno, "cannot open the textfile directory " + text::printable(dir));
+    const int err = errno;
+    struct stat st = {};
+    if (err == ELOOP || (::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode))) {
+      throw sys::UsageError("refusing the textfile directory " + text::printable(dir) +
+                            ": it is a symbolic link (name the directory itself)");
+    }
+    throw sys::SystemError(err, "cannot open the textfile directory " + text::printable(dir));
   }
-  std::string temporary = dir + "/.nsrun.prom.XXXXXX";
-  const sys::Fd fd(::mkostemp(temporary.data(), O_CLOEXEC));
+  std::string name;
+  sys::Fd fd;
+  for (int attempt = 0; attempt < 100 && !fd; ++attempt) {
+    name = fmt::format(".nsrun.prom.{}.{}", ::getpid(), attempt);
+    fd = sys::Fd(::openat(dir_fd.get(), name.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd && errno != EEXIST) {
+      break;
+    }
+  }
   if (!fd) {
     throw sys::SystemError(errno, "cannot create a file in " + text::printable(dir));
   }
+  // Left in place on failure, never unlinked by name: a file of this name
+  // may not be the one made here by then.
+  const std::string shown = text::printable(dir + "/" + name);
   if (!sys::write_all(fd.get(), text.data(), text.size()) || ::fchmod(fd.get(), 0644) != 0 ||
       ::fsync(fd.get()) != 0) {
-    const int err = errno;
-    ::unlink(temporary.c_str());
-    throw sys::SystemError(err, "cannot write " + text::printable(temporary));
+    throw sys::SystemError(errno, "cannot write " + shown + " (left in place)");
   }
-  const std::string final_path = dir + "/nsrun.prom";
-  if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temporary.c_str());
-    throw sys::SystemError(err, "cannot rename " + text::printable(temporary) + " to nsrun.prom");
+  if (::renameat(dir_fd.get(), name.c_str(), dir_fd.get(), "nsrun.prom") != 0) {
+    throw sys::SystemError(errno, "cannot rename " + shown + " to nsrun.prom (left in place)");
   }
 }
 

@@ -157,6 +157,14 @@ TEST(Metrics, NodeExporterServesTheTextfileAndTheLeakGoesToZeroAfterDetach)
         require(written.exit_code() == 0, written.describe());
         // Only the file: the temporary one was renamed over it.
         require(run({"ls", "-A", dir}).out == "nsrun.prom\n", "stray files in " + dir);
+        // A symlinked DIR is refused, as --ns-dir refuses one, and nothing
+        // is written through it.
+        const std::string link = scratch_dir() + "/textfile-link";
+        require(::symlink(dir.c_str(), link.c_str()) == 0, "symlink");
+        const auto through = nsrun({"metrics", "--textfile", link});
+        require(through.exit_code() == 2 && through.err.find("symbolic link") != std::string::npos,
+                through.describe());
+        require(run({"ls", "-A", dir}).out == "nsrun.prom\n", "written through the link");
 
         // Its own network namespace: any port is free.
         const int port = 9100;
