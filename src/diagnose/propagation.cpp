@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "diagnose/propagation.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace nsrun::diagnose {
@@ -51,15 +52,26 @@ const MountEntry* find_mount(const Namespace& ns, std::uint64_t id)
   return nullptr;
 }
 
-const MountEntry* top_mount_at(const Namespace& ns, const std::string& path)
+const MountEntry* top_mount_at(const std::vector<MountEntry>& mounts, const std::string& path)
 {
   const MountEntry* top = nullptr;
-  for (const auto& m : ns.mounts) {
-    if (m.target == path) {
-      top = &m; // later entries are stacked on earlier ones
+  for (const auto& m : mounts) {
+    if (m.target != path) {
+      continue;
+    }
+    const bool covered = std::any_of(mounts.begin(), mounts.end(), [&](const MountEntry& other) {
+      return &other != &m && other.target == path && other.parent_id == m.id;
+    });
+    if (!covered) {
+      top = &m;
     }
   }
   return top;
+}
+
+const MountEntry* top_mount_at(const Namespace& ns, const std::string& path)
+{
+  return top_mount_at(ns.mounts, path);
 }
 
 const MountEntry* root_mount(const Namespace& ns)

@@ -20,7 +20,11 @@ using MasterMap = std::map<std::uint64_t, std::uint64_t>;
 
 [[nodiscard]] const mountinfo::MountEntry* find_mount(const snapshot::Namespace& ns,
                                                       std::uint64_t id);
-// The top mount at exactly this path (the last one stacked there).
+// The top mount at exactly this path: the one there that no other mount at
+// the same path is stacked on (its parent). The one rule, for a namespace's
+// table and for the caller's own.
+[[nodiscard]] const mountinfo::MountEntry*
+top_mount_at(const std::vector<mountinfo::MountEntry>& mounts, const std::string& path);
 [[nodiscard]] const mountinfo::MountEntry* top_mount_at(const snapshot::Namespace& ns,
                                                         const std::string& path);
 // The namespace's root mount: the one whose parent is not in the table.

@@ -36,8 +36,10 @@ std::vector<MountEntry> read_own_mounts_from_mountinfo()
   return mounts;
 }
 
-std::vector<MountEntry> read_own_mounts()
+std::vector<MountEntry> read_own_mounts(Fields fields)
 {
+  const auto mask = fields == Fields::Everything ? statmount_mask::everything()
+                                                 : statmount_mask::propagation_and_place();
   const auto ids = list_mount_ids(0);
   if (!ids) {
     return read_own_mounts_from_mountinfo();
@@ -46,7 +48,7 @@ std::vector<MountEntry> read_own_mounts()
   mounts.reserve(ids->size());
   StatmountBuffer buffer;
   for (const auto id : *ids) {
-    switch (buffer.fill(id, 0, statmount_mask::propagation_and_place())) {
+    switch (buffer.fill(id, 0, mask)) {
     case StatmountBuffer::Fill::Filled:
       mounts.push_back(buffer.entry());
       break;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "resolve/target.hpp"
 
+#include "diagnose/propagation.hpp"
 #include "mountinfo/own_mounts.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
@@ -102,20 +103,11 @@ void set_device(Target& target, dev_t device, const std::string& named_as)
 // point: the one no other mount at that path is stacked on.
 std::optional<mountinfo::MountEntry> top_mount_at(const std::string& path)
 {
-  const auto mounts = mountinfo::read_own_mounts();
-  std::optional<mountinfo::MountEntry> top;
-  for (const auto& m : mounts) {
-    if (m.target != path) {
-      continue;
-    }
-    const bool covered = std::any_of(mounts.begin(), mounts.end(), [&](const auto& other) {
-      return other.target == path && other.parent_id == m.id && other.id != m.id;
-    });
-    if (!covered) {
-      top = m;
-    }
+  const auto mounts = mountinfo::read_own_mounts(mountinfo::Fields::Everything);
+  if (const auto* top = diagnose::top_mount_at(mounts, path)) {
+    return *top;
   }
-  return top;
+  return std::nullopt;
 }
 
 Target resolve_path(std::string_view input)
@@ -149,9 +141,9 @@ Target resolve_path(std::string_view input)
     if (top->root != "/") {
       target.fs_root = top->root;
     }
-    target.description =
-        fmt::format("mount point {} ({} {}:{}{})", real, top->fstype, top->major, top->minor,
-                    target.fs_root ? ", a bind mount of " + *target.fs_root + " in it" : "");
+    target.description = fmt::format(
+        "mount point {} ({} {}:{}{})", text::printable(real), top->fstype, top->major, top->minor,
+        target.fs_root ? ", a bind mount of " + text::printable(*target.fs_root) + " in it" : "");
     return target;
   }
   if (S_ISREG(st.st_mode)) {

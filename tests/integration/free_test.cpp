@@ -332,6 +332,12 @@ TEST(Free, ABindMountTargetIsThatMountAndNoNamespaceLosesItsRoot)
         }
         const auto dry = nsrun({"holders", "--dry-run", b});
         require(dry.out.find("would detach " + b + " in") != std::string::npos, dry.out);
+        // The heading names the filesystem's type, and the view.
+        auto fstype = run({"findmnt", "-no", "FSTYPE", "-T", scratch_dir()}).out;
+        fstype.erase(fstype.find_last_not_of('\n') + 1);
+        require(dry.out.find("mount point " + b + " (" + fstype + " ") != std::string::npos &&
+                    dry.out.find("a bind mount of ") != std::string::npos,
+                dry.out);
         require(dry.out.find("would detach / in") == std::string::npos &&
                     dry.out.find("would detach " + scratch_dir() + " in") == std::string::npos,
                 "the plan widened to the whole filesystem: " + dry.out);
