@@ -126,7 +126,9 @@ int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const auto text = report::metrics_text(input);
   if (options.textfile.empty()) {
-    fmt::print("{}", text);
+    // Label values keep every byte for Prometheus; a terminal gets control
+    // bytes (an ESC in a mount path) as \xHH, so that none drives it.
+    fmt::print("{}", ::isatty(STDOUT_FILENO) != 0 ? report::for_terminal(text) : text);
   } else {
     write_atomically(options.textfile, text);
     log::info("wrote {}/nsrun.prom", options.textfile);

@@ -53,6 +53,21 @@ std::string label_value(std::string_view bytes)
   return out;
 }
 
+std::string for_terminal(std::string_view text)
+{
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n') || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string metrics_text(const MetricsInput& in)
 {
   const auto& snap = *in.snapshot;

@@ -24,6 +24,10 @@ struct MetricsInput
 
 [[nodiscard]] std::string metrics_text(const MetricsInput& input);
 
+// The text as a terminal may show it: control bytes other than the line
+// ends (which label values never hold) as \xHH.
+[[nodiscard]] std::string for_terminal(std::string_view text);
+
 // A label value as the format wants it: \\, \" and \n escaped, any byte that
 // is not UTF-8 replaced by U+FFFD (Prometheus labels are UTF-8).
 [[nodiscard]] std::string label_value(std::string_view bytes);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report/json.hpp"
+#include "report/metrics.hpp"
 #include "report/table.hpp"
 #include "sys/error.hpp"
 #include "text/escape.hpp"
@@ -93,6 +94,21 @@ TEST(TableColumns, EveryNameInTheListMustBeAColumnEmptyOnesToo)
   for (const char* bad : {"NAME,", ",NAME", "NAME,,NS", ",", "NOPE", "+"}) {
     EXPECT_THROW((void)raw(bad), sys::UsageError) << bad;
   }
+}
+
+} // namespace
+} // namespace nsrun::report
+
+namespace nsrun::report {
+namespace {
+
+// metrics keeps every byte for Prometheus, but never drives a terminal.
+TEST(MetricsOnATerminal, ControlBytesAreShownNotSent)
+{
+  EXPECT_EQ(for_terminal("target=\"/mnt/\x1b[31mred\"} 1\nnext 2\n"),
+            "target=\"/mnt/\\x1b[31mred\"} 1\nnext 2\n");
+  EXPECT_EQ(for_terminal("tab\there\x7f"), "tab\\x09here\\x7f");
+  EXPECT_EQ(for_terminal("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 
 } // namespace
