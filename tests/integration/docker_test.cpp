@@ -167,7 +167,7 @@ void run_scenario(Isolation isolation)
     // An unrelated unsharer copies the host namespace now; with the daemons
     // isolated there is nothing of the container in that copy.
     auto unsharer = spawn({"unshare", "-m", "sleep", "1000"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    require(wait_until_running(unsharer.pid(), "sleep"), "the unsharer did not start");
     const auto stopped = run(docker(p, {"stop", "-t", "1", "long"}));
     const auto removed = run(docker(p, {"rm", "long"}));
     note("stop-exit " + std::to_string(stopped.exit_code()) + " " + stopped.err);

@@ -93,14 +93,16 @@ struct Leak
   }
 };
 
-void wait_for_namespace_change(pid_t pid)
+// Waits until pid has left our namespace and runs program (it unshares
+// before it executes that).
+void wait_for_namespace_change(pid_t pid, const std::string& program = "sleep")
 {
   const auto host = mount_ns_inode();
   for (int i = 0; i < 1000 && mount_ns_inode(std::to_string(pid)) == host; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   require(mount_ns_inode(std::to_string(pid)) != host, "the holder did not unshare");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let it exec
+  require(wait_until_running(pid, program), "the holder does not run " + program);
 }
 
 bool exclusive_open_works(const std::string& device)
@@ -265,7 +267,7 @@ TEST(Holders, FindsAChrootedHolderWhoseMountinfoHidesTheMount)
                 "needs busybox-static");
         auto prisoner = spawn({"unshare", "-m", "--propagation", "private", "chroot", jail,
                                "/busybox", "sleep", "1000"});
-        wait_for_namespace_change(prisoner.pid());
+        wait_for_namespace_change(prisoner.pid(), "busybox");
         leak.unmount_in_host();
         const auto pid = std::to_string(prisoner.pid());
         require(!mounted_at(leak.mountpoint, pid), "the prisoner should not see the mount");

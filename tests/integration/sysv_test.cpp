@@ -125,7 +125,15 @@ TEST(DebianInitScript, MatchingOnNsrunInsteadOfTheDaemonFindsNothing)
       sys.run({"start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile",
                kPidfile, "--exec", nsrun, "--", "--", SystemRoot::kProbe, "sleep"});
   ASSERT_EQ(started.exit_code(), 0) << started.describe();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Until nsrun has executed the probe in place (the pidfile's pid runs it).
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return sys.run({"start-stop-daemon", "--status", "--pidfile", kPidfile, "--exec",
+                        SystemRoot::kProbe})
+                   .exit_code() == 0;
+      },
+      std::chrono::seconds(10)))
+      << "the probe never ran under the pidfile's pid";
   EXPECT_EQ(sys.run({"start-stop-daemon", "--status", "--pidfile", kPidfile, "--exec", nsrun})
                 .exit_code(),
             1)

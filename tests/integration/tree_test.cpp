@@ -40,16 +40,15 @@ RunResult inspect(const std::vector<std::string>& args, const std::vector<std::s
   return run(argv, {.env = env});
 }
 
-// Waits until pid has left our namespace, then a little more for it to exec.
-void wait_until_in_own_namespace(pid_t pid, bool settle = true)
+// Waits until pid has left our namespace and runs sleep (everything this
+// file starts ends in one, after its namespace is made).
+void wait_until_in_own_namespace(pid_t pid)
 {
   const auto host = mount_ns_inode();
-  for (int i = 0; i < 1000 && mount_ns_inode(std::to_string(pid)) == host; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (settle) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  require(wait_until([&] { return mount_ns_inode(std::to_string(pid)) != host; },
+                     std::chrono::seconds(10)),
+          "pid " + std::to_string(pid) + " did not unshare");
+  require(wait_until_running(pid, "sleep"), "pid " + std::to_string(pid) + " does not run sleep");
 }
 
 // Everything the family scenario started, for the assertions.

@@ -301,6 +301,17 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout
   return ready();
 }
 
+bool wait_until_running(pid_t pid, const std::string& program, std::chrono::seconds timeout)
+{
+  const std::string comm = program.substr(0, 15); // TASK_COMM_LEN - 1
+  return wait_until(
+      [&] {
+        const auto now = read_file("/proc/" + std::to_string(pid) + "/comm");
+        return now && now->rfind(comm, 0) == 0;
+      },
+      timeout);
+}
+
 std::optional<std::string> read_file(const std::string& path)
 {
   std::ifstream in(path, std::ios::binary);

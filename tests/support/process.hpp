@@ -93,4 +93,10 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout
 // Reads a whole file; empty optional when it cannot be opened.
 std::optional<std::string> read_file(const std::string& path);
 
+// Waits (at most timeout) until process pid runs program: its comm starts
+// with the first 15 bytes of it. For "unshare -m sleep 1000" and the like,
+// whose namespace exists before the exec that the test waits for.
+bool wait_until_running(pid_t pid, const std::string& program,
+                        std::chrono::seconds timeout = std::chrono::seconds(10));
+
 } // namespace nsrun::test
