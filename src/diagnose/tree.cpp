@@ -15,21 +15,6 @@ namespace {
 using snapshot::NsId;
 using snapshot::Snapshot;
 
-std::optional<pid_t> earliest_member(const Snapshot& snapshot, const snapshot::Namespace& ns)
-{
-  std::optional<pid_t> best;
-  std::uint64_t best_start = 0;
-  for (const pid_t pid : ns.members) {
-    const auto* p = snapshot.process(pid);
-    const std::uint64_t start = p != nullptr ? p->start_time : 0;
-    if (!best || start < best_start || (start == best_start && pid < *best)) {
-      best = pid;
-      best_start = start;
-    }
-  }
-  return best;
-}
-
 } // namespace
 
 std::string relation_word(HostRelation relation)
@@ -59,7 +44,7 @@ Tree build_tree(const Snapshot& snapshot, const std::string& ns_dir)
     TreeNode node;
     node.ns = id;
     node.name = nsrun_name(snapshot, ns, ns_dir);
-    node.creator = earliest_member(snapshot, ns);
+    node.creator = snapshot.creator_of(ns);
     node.members = ns.member_count();
     node.threads = ns.threads.size();
     node.mounts = ns.mounts.size() + ns.mounts_left_out;

@@ -415,8 +415,7 @@ Table holders_table(const snapshot::Snapshot& snapshot, const diagnose::HoldersR
       {"UNIT", "its systemd unit", false, false},
   });
   auto command = [&](pid_t pid) {
-    const auto* p = snapshot.process(pid);
-    return p == nullptr || p->gone ? std::string() : p->cmdline.empty() ? p->comm : p->cmdline;
+    return snapshot.command_of(pid);
   };
   auto unit = [&](pid_t pid) {
     const auto* p = snapshot.process(pid);

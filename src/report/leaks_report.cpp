@@ -20,15 +20,6 @@ std::string holders_target(const diagnose::LeakGroup& group)
              : group.key;
 }
 
-std::string command_of(const snapshot::Snapshot& snapshot, pid_t pid)
-{
-  const auto* p = snapshot.process(pid);
-  if (p == nullptr || p->gone) {
-    return "";
-  }
-  return p->cmdline.empty() ? p->comm : p->cmdline;
-}
-
 std::string unit_of(const snapshot::Snapshot& snapshot, pid_t pid)
 {
   const auto* p = snapshot.process(pid);
@@ -77,14 +68,14 @@ Table leaks_table(const snapshot::Snapshot& snapshot, const std::vector<diagnose
       const pid_t pid = ns != nullptr && !ns->members.empty() ? ns->members.front() : 0;
       table.add_row({group.key, group.source, group.fstype, std::to_string(copy.ns),
                      copy.mount.target, "copy", pid != 0 ? std::to_string(pid) : "",
-                     pid != 0 ? command_of(snapshot, pid) : "",
+                     pid != 0 ? snapshot.command_of(pid) : "",
                      pid != 0 ? unit_of(snapshot, pid) : "", free});
     }
     for (const auto& f : group.files) {
       const auto* p = snapshot.process(f.pid);
       table.add_row({group.key, group.source, group.fstype,
                      p != nullptr ? std::to_string(p->mnt_ns) : "", f.path, hold_key(f.kind),
-                     std::to_string(f.pid), command_of(snapshot, f.pid), unit_of(snapshot, f.pid),
+                     std::to_string(f.pid), snapshot.command_of(f.pid), unit_of(snapshot, f.pid),
                      free});
     }
   }

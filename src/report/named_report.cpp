@@ -73,7 +73,7 @@ Table named_table(const snapshot::Snapshot& snapshot, const std::vector<NamedEnt
         e.created ? iso_time(*e.created) : "",
         first != nullptr && first->unit ? *first->unit : "",
         first != nullptr ? std::to_string(first->pid) : "",
-        first != nullptr ? (first->cmdline.empty() ? first->comm : first->cmdline)
+        first != nullptr ? snapshot.command_of(first->pid)
                          : (e.kind == named::EntryKind::InTheWay ? e.why : ""),
     });
   }

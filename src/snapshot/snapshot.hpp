@@ -141,6 +141,13 @@ struct Snapshot
   // Whether "not held" may: every process and every table, host or not.
   [[nodiscard]] bool sees_every_holder() const;
   [[nodiscard]] const Process* process(pid_t pid) const;
+  // A process's command line, or its comm when it has none (a kernel
+  // thread); "" when unknown or gone. The one definition every report uses.
+  [[nodiscard]] std::string command_of(pid_t pid) const;
+  // The process that most likely made a namespace: its earliest member
+  // still known (lowest pid on a tie); nullopt when none is. The one
+  // definition tree, watch and the reports use.
+  [[nodiscard]] std::optional<pid_t> creator_of(const Namespace& ns) const;
 };
 
 } // namespace nsrun::snapshot

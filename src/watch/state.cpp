@@ -13,19 +13,12 @@ namespace {
 
 std::optional<Who> who(const snapshot::Snapshot& snapshot, const snapshot::Namespace& ns)
 {
-  // The earliest process: the one that made the namespace, most likely.
-  const snapshot::Process* first = nullptr;
-  for (const pid_t pid : ns.members) {
-    const auto* p = snapshot.process(pid);
-    if (p != nullptr && !p->gone && (first == nullptr || p->start_time < first->start_time)) {
-      first = p;
-    }
-  }
-  if (first == nullptr) {
+  const auto creator = snapshot.creator_of(ns);
+  if (!creator) {
     return std::nullopt;
   }
-  return Who{first->pid, first->cmdline.empty() ? first->comm : first->cmdline,
-             first->unit.value_or("")};
+  const auto* p = snapshot.process(*creator);
+  return Who{*creator, snapshot.command_of(*creator), p->unit.value_or("")};
 }
 
 } // namespace
