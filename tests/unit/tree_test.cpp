@@ -304,3 +304,30 @@ TEST(TreeDot, Golden)
 
 } // namespace
 } // namespace nsrun::diagnose
+
+namespace nsrun::diagnose {
+namespace {
+
+// The creator of a namespace, one rule for tree, watch and the reports:
+// its earliest member still known, the lowest pid on a tie.
+TEST(Creator, IsTheEarliestKnownMemberLowestPidOnATie)
+{
+  Snapshot s;
+  add_process(s, 30, 1, kLeak, "late", 900);
+  add_process(s, 20, 1, kLeak, "tie-high", 500);
+  add_process(s, 10, 1, kLeak, "tie-low", 500);
+  add_process(s, 5, 1, kLeak, "gone", 100);
+  s.processes[5].gone = true;
+  EXPECT_EQ(s.creator_of(s.namespaces[kLeak]), 10);
+  s.processes[10].cmdline = "tie-low --flag";
+  EXPECT_EQ(s.command_of(10), "tie-low --flag");
+  EXPECT_EQ(s.command_of(20), "tie-high");
+  EXPECT_EQ(s.command_of(5), "");
+  EXPECT_EQ(s.command_of(4242), "");
+  snapshot::Namespace empty;
+  empty.members = {5, 4242};
+  EXPECT_FALSE(s.creator_of(empty).has_value());
+}
+
+} // namespace
+} // namespace nsrun::diagnose
