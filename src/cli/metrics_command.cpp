@@ -54,17 +54,20 @@ void write_atomically(const std::string& dir, const std::string& text)
     }
   }
   if (!fd) {
-    throw sys::SystemError(errno, "cannot create a file in " + text::printable(dir));
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot create a file in " + text::printable(dir));
   }
   // Left in place on failure, never unlinked by name: a file of this name
   // may not be the one made here by then.
   const std::string shown = text::printable(dir + "/" + name);
   if (!sys::write_all(fd.get(), text.data(), text.size()) || ::fchmod(fd.get(), 0644) != 0 ||
       ::fsync(fd.get()) != 0) {
-    throw sys::SystemError(errno, "cannot write " + shown + " (left in place)");
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot write " + shown + " (left in place)");
   }
   if (::renameat(dir_fd.get(), name.c_str(), dir_fd.get(), "nsrun.prom") != 0) {
-    throw sys::SystemError(errno, "cannot rename " + shown + " to nsrun.prom (left in place)");
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot rename " + shown + " to nsrun.prom (left in place)");
   }
 }
 

@@ -228,7 +228,8 @@ std::vector<std::string> names_in(const named::NsDir& dir, const std::string& di
   std::vector<std::string> names;
   DIR* listing = ::fdopendir(::dup(dir.fd()));
   if (listing == nullptr) {
-    throw sys::SystemError(errno, "cannot list " + dir_path);
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot list " + dir_path);
   }
   while (const dirent* e = ::readdir(listing)) {
     if (named::is_entry_name(e->d_name)) {

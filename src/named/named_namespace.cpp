@@ -158,14 +158,16 @@ ino_t create(const Target& target, const NsDir& dir, int place, launch::Propagat
       log::debug("namespace id below the caller's: creating '{}' again on CPU {}", target.name,
                  next.cpu);
       if (!affinity.pin(next.cpu)) {
-        throw sys::SystemError(errno, action, "cannot move to CPU " + std::to_string(next.cpu));
+        const int pin_err = errno; // before the message is built
+        throw sys::SystemError(pin_err, action, "cannot move to CPU " + std::to_string(next.cpu));
       }
       break;
     case IdRetry::Next::Kind::UseUpIds:
       log::debug("namespace id below the caller's on every CPU: using up {} ids on CPU {}",
                  next.count, next.cpu);
       if (!affinity.pin(next.cpu)) {
-        throw sys::SystemError(errno, action, "cannot move to CPU " + std::to_string(next.cpu));
+        const int pin_err = errno; // before the message is built
+        throw sys::SystemError(pin_err, action, "cannot move to CPU " + std::to_string(next.cpu));
       }
       use_up_ids(next.count);
       break;

@@ -51,7 +51,8 @@ void make_parents(const std::string& path)
        slash = path.find('/', slash + 1)) {
     const std::string parent = path.substr(0, slash);
     if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw sys::SystemError(errno, "cannot create directory " + text::printable(parent));
+      const int err = errno; // before the message is built
+      throw sys::SystemError(err, "cannot create directory " + text::printable(parent));
     }
   }
 }
@@ -145,7 +146,8 @@ std::uint64_t mount_id_of(int fd)
   struct statx sx = {};
   if (::statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
       (sx.stx_mask & STATX_MNT_ID) == 0) {
-    throw sys::SystemError(errno != 0 ? errno : ENOSYS, "cannot find the mount of a directory");
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err != 0 ? errno : ENOSYS, "cannot find the mount of a directory");
   }
   return sx.stx_mnt_id;
 }
@@ -210,7 +212,8 @@ std::optional<NsDir> NsDir::open(const std::string& path, Create create)
   }
   if (create == Create::IfMissing && ::mkdirat(parent.get(), base.c_str(), 0700) != 0 &&
       errno != EEXIST) {
-    throw sys::SystemError(errno, "cannot create namespace directory " + shown);
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot create namespace directory " + shown);
   }
   sys::Fd dir(
       ::openat(parent.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -227,7 +230,8 @@ std::optional<NsDir> NsDir::open(const std::string& path, Create create)
   }
   struct stat st = {};
   if (::fstat(dir.get(), &st) != 0) {
-    throw sys::SystemError(errno, "cannot inspect namespace directory " + shown);
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot inspect namespace directory " + shown);
   }
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     throw sys::StateError(fmt::format("refusing namespace directory {}: it is owned by uid {}, "
@@ -248,7 +252,8 @@ void NsDir::lock()
 {
   sys::Fd file(::openat(m_dir.get(), kLockFile, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!file) {
-    throw sys::SystemError(errno, "cannot open the lock file in " + text::printable(m_path));
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot open the lock file in " + text::printable(m_path));
   }
   const auto deadline = std::chrono::steady_clock::now() + kLockWait;
   for (;;) {
@@ -310,7 +315,8 @@ void NsDir::make_private_mount()
       return;
     }
     if (::mount(nullptr, fd_path(m_dir.get()).c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {
-      throw sys::SystemError(errno, "cannot make " + shown + " a private mount");
+      const int err = errno; // before the message is built
+      throw sys::SystemError(err, "cannot make " + shown + " a private mount");
     }
     log::debug("made {} a private mount again (was {})", shown,
                launch::describe_propagation(mine->propagation));
@@ -319,13 +325,15 @@ void NsDir::make_private_mount()
 
   struct stat before = {};
   if (::fstat(m_dir.get(), &before) != 0) {
-    throw sys::SystemError(errno, "cannot inspect " + shown);
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot inspect " + shown);
   }
   // Recursive: namespace files bound in the directory before it was a mount
   // point must stay visible, or they would look like stale files.
   const std::string self = fd_path(m_dir.get());
   if (::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-    throw sys::SystemError(errno, "cannot bind-mount " + shown + " onto itself");
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot bind-mount " + shown + " onto itself");
   }
   m_made_bind = true;
   // Our fd still names the directory under the new mount; open the mount,
@@ -372,11 +380,13 @@ Entry NsDir::inspect(const std::string& name) const
     if (errno == ENOENT) {
       return entry;
     }
-    throw sys::SystemError(errno, "cannot inspect " + text::printable(m_path + "/" + name));
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot inspect " + text::printable(m_path + "/" + name));
   }
   struct stat st = {};
   if (::fstat(entry.place.get(), &st) != 0) {
-    throw sys::SystemError(errno, "cannot inspect " + text::printable(m_path + "/" + name));
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err, "cannot inspect " + text::printable(m_path + "/" + name));
   }
   entry.kind = EntryKind::InTheWay;
   if (S_ISLNK(st.st_mode)) {
@@ -413,7 +423,8 @@ sys::Fd NsDir::create_mount_point(const std::string& name) const
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
   // The mode is the marker: exactly 0400, whatever the umask.
   if (!file || ::fchmod(file.get(), 0400) != 0) {
-    throw sys::SystemError(errno,
+    const int err = errno; // before the message is built
+    throw sys::SystemError(err,
                            "cannot create namespace file " + text::printable(m_path + "/" + name));
   }
   return file;
@@ -461,7 +472,8 @@ EntryKind NsDir::unbind(const std::string& name, ino_t only) const
     // The fd is on the bind mount that was judged: the unmount acts there
     // (or on a mount stacked on it since), never on a path looked up again.
     if (::umount2(fd_path(entry.place.get()).c_str(), MNT_DETACH) != 0) {
-      throw sys::SystemError(errno, "cannot unmount " + shown);
+      const int err = errno; // before the message is built
+      throw sys::SystemError(err, "cannot unmount " + shown);
     }
     only = 0;
   }
