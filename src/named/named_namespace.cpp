@@ -82,6 +82,11 @@ void use_up_ids(std::uint64_t count)
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
+  // Ids it did not use up only make the next attempt fail the same way,
+  // which the retry counts; still, say why.
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    log::debug("could not use up {} namespace ids (child status {})", count, status);
+  }
 }
 
 void check_join(const Target& target, Expect wanted,

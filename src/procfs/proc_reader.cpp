@@ -361,6 +361,8 @@ std::optional<PidDir> ProcReader::pid_dir(pid_t pid) const
   return pid_dir(pid, ec);
 }
 
+// A root that cannot be opened is not an error here: every read then fails
+// (EBADF) and callers count that as unseen, never as absent.
 ProcReader::ProcReader(std::string proc_root)
     : m_root(std::move(proc_root)),
       m_root_fd(::open(m_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC))

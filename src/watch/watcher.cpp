@@ -233,9 +233,16 @@ private:
     }
     if (m_mode == Mode::Fanotify) {
       for (const auto& fd : now.namespaces) {
-        // Marking a namespace again only renews the mark.
-        ::fanotify_mark(m_events.get(), FAN_MARK_ADD | kFanMarkMntns, kFanMntAttach | kFanMntDetach,
-                        fd.get(), nullptr);
+        // Marking a namespace again only renews the mark. One that cannot
+        // be marked (gone meanwhile, a limit) is still seen by the periodic
+        // look, only later: said at debug level, not an error.
+        if (::fanotify_mark(m_events.get(), FAN_MARK_ADD | kFanMarkMntns,
+                            kFanMntAttach | kFanMntDetach, fd.get(), nullptr) != 0) {
+          const int err = errno;
+          log::debug("cannot watch the mount events of a namespace ({}); the periodic look "
+                     "sees it",
+                     std::strerror(err));
+        }
       }
     }
   }
