@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -128,17 +129,16 @@ int notify_ready()
   return 0;
 }
 
-// A thread that unshares its own mount namespace (private, so the host's
-// unmounts do not reach it) and then waits; the process stays in the host's.
-int thread_unshare()
+// Runs act in a new thread, which then waits; prints that thread's id once
+// act has run (exits 1 if it failed). The process stays where it is.
+int in_a_thread(const std::function<bool()>& act)
 {
   int ready[2];
   if (::pipe(ready) != 0) {
     return 1;
   }
-  std::thread([&ready] {
-    const bool ok = ::unshare(CLONE_NEWNS) == 0 &&
-                    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+  std::thread([&ready, &act] {
+    const bool ok = act();
     const long tid = ::syscall(SYS_gettid);
     [[maybe_unused]] auto n = ::write(ready[1], &tid, sizeof tid);
     if (!ok) {
@@ -159,37 +159,26 @@ int thread_unshare()
   }
 }
 
+// A thread that unshares its own mount namespace (private, so the host's
+// unmounts do not reach it).
+int thread_unshare()
+{
+  return in_a_thread([] {
+    return ::unshare(CLONE_NEWNS) == 0 &&
+           ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+  });
+}
+
 // A thread that joins the mount namespace behind path (a named namespace's
-// file) and waits; the process stays where it is.
+// file).
 int thread_setns(const char* path)
 {
-  int ready[2];
-  if (::pipe(ready) != 0) {
-    return 1;
-  }
-  std::thread([&ready, path] {
+  return in_a_thread([path] {
     // Its own root and working directory first: setns(2) refuses a mount
     // namespace to a thread that shares them.
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    const bool ok = fd >= 0 && ::unshare(CLONE_FS) == 0 && ::setns(fd, CLONE_NEWNS) == 0;
-    const long tid = ::syscall(SYS_gettid);
-    [[maybe_unused]] auto n = ::write(ready[1], &tid, sizeof tid);
-    if (!ok) {
-      std::exit(1);
-    }
-    for (;;) {
-      ::pause();
-    }
-  }).detach();
-  long tid = 0;
-  if (::read(ready[0], &tid, sizeof tid) != sizeof tid) {
-    return 1;
-  }
-  std::printf("%ld\n", tid);
-  std::fflush(stdout);
-  for (;;) {
-    ::pause();
-  }
+    return fd >= 0 && ::unshare(CLONE_FS) == 0 && ::setns(fd, CLONE_NEWNS) == 0;
+  });
 }
 
 // Keeps an fd open on path (such as another process's ns/mnt) and waits.
