@@ -2,7 +2,9 @@
 # lint.layering: every #include "FOLDER/..." in src/ names the file's own
 # folder or one its library declares in DEPENDS (src/CMakeLists.txt, written
 # out as RULES, one "folder:dep;dep" line each), and the declared folders
-# form no cycle. Prints the graph, for the record.
+# form no cycle; nothing the launcher reaches includes a library only the
+# diagnostics may load (<libmount/...>, <CLI/...>, <nlohmann/...>,
+# iostreams, locale, regex). Prints the graph, for the record.
 #   cmake -DSOURCE_DIR=... -DRULES=build/src/layering.txt -P layering.cmake
 cmake_minimum_required(VERSION 3.25)
 file(STRINGS ${RULES} lines)
@@ -78,6 +80,37 @@ foreach(folder IN LISTS folders)
     break()
   endif()
 endforeach()
+
+# The launcher (main.cpp and every folder it reaches) stays static and
+# light: none of the libraries only the diagnostics may load, no iostreams,
+# no locale.
+set(launcher_reach main.cpp)
+set(todo launcher)
+while(todo)
+  list(POP_FRONT todo folder)
+  if(NOT folder IN_LIST launcher_reach)
+    list(APPEND launcher_reach ${folder})
+    list(APPEND todo ${deps_${folder}})
+  endif()
+endwhile()
+set(heavy "libmount/|blkid/|CLI/|nlohmann/|iostream>|sstream>|fstream>|locale>|regex>")
+foreach(source IN LISTS sources)
+  if(source MATCHES "^([^/]+)/")
+    set(owner "${CMAKE_MATCH_1}")
+  else()
+    set(owner "${source}")
+  endif()
+  if(NOT owner IN_LIST launcher_reach)
+    continue()
+  endif()
+  file(STRINGS ${SOURCE_DIR}/src/${source} system_includes REGEX "^#include <")
+  foreach(include IN LISTS system_includes)
+    if(include MATCHES "^#include <(${heavy})")
+      fail("src/${source}: ${include}: the launcher must not load it (${owner} is in its reach)")
+    endif()
+  endforeach()
+endforeach()
+message(STATUS "launcher reach: ${launcher_reach}")
 
 list(LENGTH sources checked)
 if(failures GREATER 0)
