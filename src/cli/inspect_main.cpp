@@ -5,6 +5,7 @@
 #include "launch/privileges.hpp"
 #include "log/log.hpp"
 #include "named/naming.hpp"
+#include "subcommands/table.hpp"
 #include "sys/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
@@ -39,7 +40,9 @@ void add_watch_command(CLI::App& app, WatchOptions& options);
 
 namespace {
 
-// Every subcommand's options, so that one parse fills the one given.
+// Every subcommand's options, so that one parse fills the one given. Which
+// subcommands nsrun-inspect runs is the table's (subcommands/table.def); the
+// unit tests hold this list to it.
 struct AllOptions
 {
   HoldersOptions holders;
@@ -75,12 +78,12 @@ Subcommand entry(const char* name, std::string (*help)())
 const std::vector<Subcommand>& subcommands()
 {
   static const std::vector<Subcommand> all = {
+      entry<&AllOptions::release, add_release_command, run_release>("release", release_help),
+      entry<&AllOptions::list, add_list_command, run_list>("list", list_help),
       entry<&AllOptions::holders, add_holders_command, run_holders>("holders", holders_help),
       entry<&AllOptions::leaks, add_leaks_command, run_leaks>("leaks", leaks_help),
       entry<&AllOptions::tree, add_tree_command, run_tree>("tree", tree_help),
       entry<&AllOptions::check, add_check_command, run_check>("check", check_help),
-      entry<&AllOptions::release, add_release_command, run_release>("release", release_help),
-      entry<&AllOptions::list, add_list_command, run_list>("list", list_help),
       entry<&AllOptions::metrics, add_metrics_command, run_metrics>("metrics", metrics_help),
       entry<&AllOptions::watch, add_watch_command, run_watch>("watch", watch_help),
   };
@@ -185,7 +188,7 @@ int inspect_main(int argc, char** argv)
     return kExitTrouble;
   }
   const std::string_view first = argc > 1 ? argv[1] : "";
-  const auto* sub = find(first);
+  const auto* sub = subcommands::runs_in_inspect(first) ? find(first) : nullptr;
   if (sub == nullptr) {
     log::error("'{}' is not a subcommand of nsrun-inspect (see 'nsrun --help')", first);
     return kExitTrouble;

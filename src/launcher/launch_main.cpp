@@ -4,11 +4,12 @@
 #include "launch/kernel.hpp"
 #include "launch/launcher.hpp"
 #include "launch/privileges.hpp"
+#include "launcher/exec_inspect.hpp"
 #include "launcher/launch_args.hpp"
-#include "launcher/subcommands.hpp"
 #include "log/log.hpp"
 #include "named/named_namespace.hpp"
 #include "named/naming.hpp"
+#include "subcommands/table.hpp"
 #include "sys/error.hpp"
 #include "sys/exit_codes.hpp"
 
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #ifndef NSRUN_VERSION
@@ -27,11 +29,10 @@
 namespace nsrun::launcher {
 namespace {
 
-constexpr const char* kHelp = R"(Usage: nsrun [OPTIONS] [--] COMMAND [ARGS...]
-       nsrun enter|release|list ...
-       nsrun holders|leaks|tree|check|metrics|watch ...
-       nsrun help [SUBCOMMAND]
-
+// nsrun --help: its own usage, options and exit status around the
+// subcommands' lines, which come from the one table (subcommands/table.def).
+constexpr const char* kUsage = "Usage: nsrun [OPTIONS] [--] COMMAND [ARGS...]\n";
+constexpr const char* kHelpMiddle = R"(
 Run COMMAND (typically a daemon) in its own mount namespace, so that the
 mounts it makes never reach the host's namespace and no unrelated process
 that unshares later can copy them and keep their devices busy.
@@ -72,39 +73,8 @@ Options:
 nsrun refuses to run setuid, setgid or with file capabilities.
 
 Subcommands (the first argument; after -- it is always a COMMAND):
-  enter [--ns-dir DIR] NAME [[--] COMMAND...]
-                          run COMMAND (default $SHELL) inside the existing
-                          named namespace NAME, checked to be isolated
-  release [--ns-dir DIR] [--force] NAME
-                          unmount the file that keeps namespace NAME alive,
-                          refused while processes still live in it. Exit
-                          status: 0 released, 1 processes left, 2 error.
-  list [--ns-dir DIR] [--json]
-                          every named namespace: id, live or stale,
-                          propagation, members, when it was created
-  holders [--json] [--detach | --dry-run] [--include-init] TARGET
-                          which mount namespaces hold a device or mount, what
-                          keeps them alive, and (--detach) free it there.
-                          Exit status: 0 held, 1 not held, 2 error.
-  leaks [--under PATH] [--json]
-                          mounts of devices or shares the host no longer has
-                          mounted, still held in other namespaces.
-                          Exit status: 0 none, 1 leaks, 2 error.
-  tree [--all] [--json | --dot]
-                          every mount namespace, who created it, what keeps
-                          it alive, how it relates to the host.
-  check (--pid PID | --pidfile FILE | --name NAME [--ns-dir DIR]) [--json]
-                          is this daemon isolated? Exit status: 0 isolated,
-                          1 not isolated, 2 error.
-  metrics [--textfile DIR] [--under PATH]
-                          the host in Prometheus's text format (for
-                          node_exporter's textfile collector). Exit status:
-                          0 written, 2 error.
-  watch [--under PATH] [--json]
-                          report copies, leaks and isolation changes as they
-                          happen, until SIGINT or SIGTERM.
-  help [SUBCOMMAND]       show this help, or SUBCOMMAND's
-  See 'nsrun SUBCOMMAND --help' for each.
+)";
+constexpr const char* kHelpTail = R"(  See 'nsrun SUBCOMMAND --help' for each.
 
 Exit status:
   125  nsrun itself failed (bad usage, namespace not created or not verified);
@@ -121,6 +91,15 @@ Examples:
   nsrun --name docker -- containerd
   nsrun --name docker -- dockerd --containerd=/run/containerd/containerd.sock
 )";
+// The column where each option's and each subcommand's text starts.
+constexpr std::size_t kHelpColumn = 26;
+
+const std::string& help()
+{
+  static const std::string text = std::string(kUsage) + subcommands::usage_lines("       ") +
+                                  kHelpMiddle + subcommands::help_lines(kHelpColumn) + kHelpTail;
+  return text;
+}
 
 constexpr const char* kEnterHelp =
     R"(Usage: nsrun enter [--ns-dir DIR] [-v|-q] NAME [[--] COMMAND [ARGS...]]
@@ -187,7 +166,7 @@ int run_in_place(const launch::LaunchPlan& plan)
     const int err = launch::launch(plan, kernel);
     const std::string_view command = plan.argv[0];
     const auto near = err == ENOENT && command.find('/') == std::string_view::npos
-                          ? near_subcommand(command)
+                          ? subcommands::near(command)
                           : std::nullopt;
     if (near) {
       log::error("'{}' is not a command; did you mean '{}'? (see 'nsrun --help')", command, *near);
@@ -234,7 +213,7 @@ int enter_main(int argc, char** argv)
 int help_main(int argc, char** argv)
 {
   if (argc < 2) {
-    return print(kHelp) == 0 ? 0 : kExitTrouble;
+    return print(help().c_str()) == 0 ? 0 : kExitTrouble;
   }
   if (argc > 2) {
     log::error("help takes one SUBCOMMAND (see 'nsrun --help')");
@@ -245,14 +224,14 @@ int help_main(int argc, char** argv)
     return print(kEnterHelp) == 0 ? 0 : kExitTrouble;
   }
   if (name == "help") {
-    return print(kHelp) == 0 ? 0 : kExitTrouble;
+    return print(help().c_str()) == 0 ? 0 : kExitTrouble;
   }
-  if (is_inspect_subcommand(name)) {
+  if (subcommands::runs_in_inspect(name)) {
     static char help_flag[] = "--help";
     char* inspect_argv[] = {argv[-1], argv[1], help_flag, nullptr};
     return exec_inspect(inspect_argv);
   }
-  const auto near = near_subcommand(name);
+  const auto near = subcommands::near(name);
   log::error("no subcommand '{}'{} (see 'nsrun --help')", name,
              near ? fmt::format("; did you mean '{}'?", *near) : std::string());
   return kExitTrouble;
@@ -279,7 +258,7 @@ launch::Isolator make_isolator(const LaunchArgs& args, std::string ns_dir)
 const char* launcher_help(std::string_view subcommand)
 {
   if (subcommand.empty()) {
-    return kHelp;
+    return help().c_str();
   }
   return subcommand == "enter" ? kEnterHelp : "";
 }
@@ -287,7 +266,7 @@ const char* launcher_help(std::string_view subcommand)
 int launcher_main(int argc, char** argv)
 {
   const std::string_view first = argc > 1 ? argv[1] : "";
-  const bool inspecting = is_inspect_subcommand(first);
+  const bool inspecting = subcommands::runs_in_inspect(first);
   if (auto problem = launch::privilege_problem(launch::current_process_ids())) {
     log::error("{}", *problem);
     return inspecting ? kExitTrouble : kExitLaunchFailed;
@@ -314,7 +293,7 @@ int launcher_main(int argc, char** argv)
 
   switch (args.action) {
   case Action::Help:
-    return print(kHelp);
+    return print(help().c_str());
   case Action::Version:
     return print("nsrun " NSRUN_VERSION "\n");
   case Action::Launch:

@@ -2,6 +2,8 @@
 // Shell completion, driven the way bash drives it: COMP_WORDS and
 // COMP_CWORD set, the function called, COMPREPLY read back. The columns it
 // offers for -o are checked against each subcommand's --help.
+#include "subcommands/table.hpp"
+#include "support/help_text.hpp"
 #include "support/host.hpp"
 #include "support/process.hpp"
 
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -19,8 +22,8 @@
 namespace nsrun::test {
 namespace {
 
-constexpr const char* kBash = NSRUN_SOURCE_DIR "/src/completion/nsrun.bash";
-constexpr const char* kZsh = NSRUN_SOURCE_DIR "/src/completion/_nsrun";
+constexpr const char* kBash = NSRUN_BUILD_DIR "/completion/nsrun.bash";
+constexpr const char* kZsh = NSRUN_BUILD_DIR "/completion/_nsrun";
 
 std::set<std::string> words_of(const std::string& text)
 {
@@ -125,6 +128,48 @@ TEST(Completion, ColumnsAreTheOnesEachSubcommandHas)
     EXPECT_EQ(complete({"nsrun", sub, "-o", ""}), in_help) << sub;
   }
   EXPECT_TRUE(has(complete({"nsrun", "list", "-o", "NAME,S"}), {"NAME,STATE"}));
+}
+
+// Every subcommand of the table is offered, and after it exactly the
+// options its --help lists (-o's columns are checked above).
+TEST(Completion, BashOffersEachSubcommandWithTheOptionsItsHelpLists)
+{
+  std::set<std::string> names;
+  for (const auto& sub : subcommands::all()) {
+    names.emplace(sub.name);
+  }
+  EXPECT_EQ(complete({"nsrun", ""}).count("holders"), 1U);
+  std::set<std::string> offered;
+  for (const auto& word : complete({"nsrun", ""})) {
+    if (names.count(word) != 0) {
+      offered.insert(word);
+    }
+  }
+  EXPECT_EQ(offered, names);
+  for (const auto& sub : subcommands::all()) {
+    if (sub.name == "help") {
+      continue;
+    }
+    const std::string name(sub.name);
+    const auto help = run({nsrun_binary(), name, "--help"});
+    ASSERT_EQ(help.exit_code(), 0) << help.describe();
+    const auto in_help = options_in_help(help.out);
+    EXPECT_FALSE(in_help.empty()) << name;
+    EXPECT_EQ(complete({"nsrun", name, "-"}), in_help) << name;
+  }
+}
+
+// zsh offers the same subcommands.
+TEST(Completion, ZshListsEverySubcommandOfTheTable)
+{
+  std::ifstream in(kZsh);
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const auto& sub : subcommands::all()) {
+    EXPECT_NE(text.str().find("'" + std::string(sub.name) + ":"), std::string::npos) << sub.name;
+    EXPECT_NE(text.str().find("\n  " + std::string(sub.name) + ")"), std::string::npos)
+        << sub.name << " has no case of its own";
+  }
 }
 
 TEST(Completion, ZshReadsItsCompletionFile)

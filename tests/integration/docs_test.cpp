@@ -2,6 +2,8 @@
 // The man page and --help describe the same options: an option added to one
 // and not the other fails here. The man page is rendered by mandoc, as a
 // reader would see it, and compared with the built binary's --help.
+#include "subcommands/table.hpp"
+#include "support/help_text.hpp"
 #include "support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -16,70 +18,6 @@
 
 namespace nsrun::test {
 namespace {
-
-using Options = std::set<std::string>;
-
-std::vector<std::string> lines_of(const std::string& text)
-{
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
-
-// The option names a help line starts with: "-p, --propagation=MODE",
-// "--pid INT Excludes: ...", "-h,--help".
-Options leading_options(const std::string& line)
-{
-  Options found;
-  std::istringstream words(line);
-  for (std::string word; words >> word;) {
-    std::istringstream parts(word);
-    bool any = false;
-    for (std::string part; std::getline(parts, part, ',');) {
-      if (part.size() > 1 && part[0] == '-') {
-        found.insert(part.substr(0, part.find('=')));
-        any = true;
-      }
-    }
-    if (!any) {
-      break;
-    }
-  }
-  return found;
-}
-
-// Options listed under "Options:" in a --help text, one set per line: the
-// spellings of one option ("-v", "--verbose").
-std::vector<Options> option_lines_in_help(const std::string& help)
-{
-  std::vector<Options> found;
-  bool in_options = false;
-  for (const auto& line : lines_of(help)) {
-    if (line == "Options:") {
-      in_options = true;
-    } else if (in_options && line.empty()) {
-      in_options = false;
-    } else if (in_options) {
-      const auto first = line.find_first_not_of(' ');
-      if (first != std::string::npos && line[first] == '-') {
-        found.push_back(leading_options(line));
-      }
-    }
-  }
-  return found;
-}
-
-Options options_in_help(const std::string& help)
-{
-  Options all;
-  for (auto spellings : option_lines_in_help(help)) {
-    all.merge(spellings);
-  }
-  return all;
-}
 
 std::string rendered_man_page()
 {
@@ -172,11 +110,46 @@ TEST(Docs, ManPageOptionsAreTheLaunchersOptions)
   EXPECT_EQ(in_man, in_help) << "man/nsrun.1 OPTIONS and nsrun --help disagree";
 }
 
+// The man page has a synopsis and an entry for each subcommand of the table
+// (src/subcommands/table.def), and none for a subcommand it does not have.
+TEST(Docs, ManPageHasEverySubcommandOfTheTable)
+{
+  const auto page = rendered_man_page();
+  std::set<std::string> in_synopsis;
+  for (const auto& line : section(page, "SYNOPSIS")) {
+    std::istringstream words(line);
+    std::string program;
+    std::string word;
+    if (words >> program >> word && program == "nsrun" && std::isalpha(word[0]) != 0) {
+      in_synopsis.insert(word);
+    }
+  }
+  std::set<std::string> in_table;
+  for (const auto& sub : subcommands::all()) {
+    in_table.emplace(sub.name);
+  }
+  in_synopsis.erase("COMMAND"); // nsrun [OPTIONS] COMMAND, the launch itself
+  EXPECT_EQ(in_synopsis, in_table) << "man/nsrun.1 SYNOPSIS";
+  std::set<std::string> in_subcommands;
+  for (const auto& line : section(page, "SUBCOMMANDS")) {
+    if (is_tag(line)) {
+      const auto word = line.substr(7, line.find(' ', 7) - 7);
+      if (in_table.count(word) != 0) {
+        in_subcommands.insert(word);
+      }
+    }
+  }
+  EXPECT_EQ(in_subcommands, in_table) << "man/nsrun.1 SUBCOMMANDS";
+}
+
 TEST(Docs, ManPageSubcommandsListTheOptionsTheirHelpHas)
 {
   const auto subcommands = section(rendered_man_page(), "SUBCOMMANDS");
-  for (const std::string name :
-       {"enter", "release", "list", "holders", "leaks", "tree", "check", "metrics", "watch"}) {
+  for (const auto& sub : subcommands::all()) {
+    const std::string name(sub.name);
+    if (name == "help") {
+      continue; // nsrun --help, checked above
+    }
     Options in_man;
     bool found = false;
     for (const auto& line : subcommands) {

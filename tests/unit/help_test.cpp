@@ -6,12 +6,14 @@
 #include "cli/inspect_commands.hpp"
 #include "launcher/launch_args.hpp"
 #include "launcher/launch_main.hpp"
-#include "launcher/subcommands.hpp"
 #include "report/table.hpp"
+#include "subcommands/table.hpp"
+#include "support/help_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -25,58 +27,23 @@
 namespace nsrun::cli {
 namespace {
 
+using test::lines_of;
+using test::options_in_help;
+
 using launcher::launcher_help;
 using launcher::parse_enter_args;
 using launcher::parse_launch_args;
 using launcher::UsageError;
 
-std::vector<std::string> lines_of(const std::string& text)
-{
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
-
-// "-J, --json" and "--output=LIST" at the start of the lines of the
-// Options block.
-std::set<std::string> options_in_help(const std::string& help)
-{
-  std::set<std::string> found;
-  bool inside = false;
-  for (const auto& line : lines_of(help)) {
-    if (line == "Options:") {
-      inside = true;
-      continue;
-    }
-    if (inside && line.empty()) {
-      break;
-    }
-    const auto first = line.find_first_not_of(' ');
-    if (!inside || first == std::string::npos || line[first] != '-' || first > 6) {
-      continue;
-    }
-    std::istringstream words(line.substr(first));
-    for (std::string word; words >> word;) {
-      if (word.back() == ',') {
-        word.pop_back();
-      }
-      if (word.empty() || word[0] != '-') {
-        break;
-      }
-      found.insert(word.substr(0, word.find('=')));
-    }
-  }
-  return found;
-}
-
+// Every help text: nsrun's own, then one per subcommand of the table
+// (`help` shows nsrun's own).
 std::vector<std::string> all_helps()
 {
-  std::vector<std::string> names = {"nsrun", "enter"};
-  for (const auto& name : subcommand_names()) {
-    names.push_back(name);
+  std::vector<std::string> names = {"nsrun"};
+  for (const auto& sub : subcommands::all()) {
+    if (sub.name != "help") {
+      names.emplace_back(sub.name);
+    }
   }
   return names;
 }
@@ -86,7 +53,31 @@ std::string help_of(const std::string& name)
   if (name == "nsrun") {
     return launcher_help("");
   }
-  return name == "enter" ? launcher_help("enter") : help_text(name);
+  const auto* sub = subcommands::find(name);
+  return sub != nullptr && sub->program == subcommands::Program::launcher ? launcher_help(name)
+                                                                          : help_text(name);
+}
+
+// The table says who runs each subcommand: nsrun-inspect registers exactly
+// its ones, in the table's order, and the launcher has a help for its own.
+TEST(Help, EachProgramRunsWhatTheTableSays)
+{
+  std::vector<std::string> inspect;
+  for (const auto& sub : subcommands::all()) {
+    if (sub.program == subcommands::Program::inspect) {
+      inspect.emplace_back(sub.name);
+    } else if (sub.name != "help") {
+      EXPECT_NE(std::string(launcher_help(sub.name)), "") << sub.name;
+    }
+    EXPECT_EQ(subcommands::runs_in_inspect(sub.name), sub.program == subcommands::Program::inspect)
+        << sub.name;
+  }
+  EXPECT_EQ(subcommand_names(), inspect);
+  EXPECT_FALSE(subcommands::runs_in_inspect("nope"));
+  EXPECT_EQ(subcommands::near("holder"), std::optional<std::string_view>("holders"));
+  EXPECT_EQ(subcommands::near("tere"), std::optional<std::string_view>("tree"));
+  EXPECT_EQ(subcommands::near("lsit"), std::optional<std::string_view>("list"));
+  EXPECT_EQ(subcommands::near("dockerd"), std::nullopt);
 }
 
 TEST(Help, EveryTextHasOneStyle)
@@ -172,7 +163,8 @@ TEST(Help, TheLauncherHelpListsEverySubcommand)
 {
   const std::string help = launcher_help("");
   const std::string synopsis = help.substr(0, help.find("\n\n"));
-  for (const auto name : launcher::all_subcommands()) {
+  for (const auto& sub : subcommands::all()) {
+    const std::string_view name = sub.name;
     EXPECT_NE(synopsis.find(std::string(name)), std::string::npos)
         << name << " not in the synopsis";
     EXPECT_NE(help.find("\n  " + std::string(name) + " "), std::string::npos)
@@ -184,11 +176,19 @@ TEST(Help, EveryTextIsTheOneCheckedIn)
 {
   for (const auto& name : all_helps()) {
     std::ifstream in(std::string(NSRUN_GOLDEN_DIR) + "/help/" + name + ".txt");
-    ASSERT_TRUE(in) << "no tests/golden/help/" << name << ".txt";
+    EXPECT_TRUE(in) << "no tests/golden/help/" << name << ".txt";
     std::stringstream golden;
     golden << in.rdbuf();
     EXPECT_EQ(help_of(name), golden.str())
         << name << ": update tests/golden/help/" << name << ".txt if the change is meant";
+  }
+  // And no text checked in for a subcommand the table no longer has.
+  const auto helps = all_helps();
+  for (const auto& file :
+       std::filesystem::directory_iterator(std::string(NSRUN_GOLDEN_DIR) + "/help")) {
+    const auto name = file.path().stem().string();
+    EXPECT_NE(std::find(helps.begin(), helps.end(), name), helps.end())
+        << "tests/golden/help/" << name << ".txt: no such subcommand";
   }
 }
 
