@@ -194,8 +194,7 @@ int run_check(const CheckOptions& options, const std::string& default_ns_dir)
     subject.words = report::short_process(snap, *subject.pid);
   }
   if (snap.find(ns) == nullptr) {
-    log::error("{} vanished during the scan", subject.words);
-    return kExitTrouble;
+    throw sys::StateError(fmt::format("{} vanished during the scan", subject.words));
   }
   const auto tree = diagnose::build_tree(snap, ns_dir);
   const auto result = diagnose::check_isolation(snap, tree, ns, subject.words);

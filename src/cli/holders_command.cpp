@@ -234,15 +234,13 @@ int run_holders(const HoldersOptions& options, const std::string& default_ns_dir
   const auto host =
       options.include_init ? diagnose::HostNamespace::Allow : diagnose::HostNamespace::Refuse;
   if (options.detach && target.whole_system) {
-    log::error("refusing to detach {}: it is the device / is on, which every namespace's root "
-               "uses; nothing could free it",
-               target.input);
-    return kExitTrouble;
+    throw sys::StateError(fmt::format("refusing to detach {}: it is the device / is on, which "
+                                      "every namespace's root uses; nothing could free it",
+                                      target.input));
   }
   auto before = look(target, ns_dir, host);
   if (const auto nothing = names_nothing(target, before)) {
-    log::error("{}", *nothing);
-    return kExitTrouble;
+    throw sys::UsageError(*nothing);
   }
   if (!options.detach) {
     if (options.list && !options.table.json) {
@@ -259,8 +257,7 @@ int run_holders(const HoldersOptions& options, const std::string& default_ns_dir
   }
 
   if (before.plan.refused) {
-    log::error("{}", *before.plan.refused);
-    return kExitTrouble;
+    throw sys::StateError(*before.plan.refused);
   }
   const auto outcomes = remedy::detach(before.snap, before.plan.steps);
   const auto after = look(target, ns_dir, host);

@@ -6,6 +6,7 @@
 #include "log/log.hpp"
 #include "named/naming.hpp"
 #include "subcommands/table.hpp"
+#include "sys/error.hpp"
 #include "sys/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
@@ -196,35 +197,36 @@ int inspect_main(int argc, char** argv)
   CLI::App app("", "nsrun");
   AllOptions options;
   build(app, options);
+  // The one place failures become an exit status: every error nsrun-inspect
+  // meets is thrown up to here (src/README.md, "Error model"). Whatever
+  // failed, the subcommand did not answer: 2.
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (sub->common(options).help) {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (!sub->common(options).help) {
+        throw sys::UsageError(usage_message(e));
+      }
+    }
+    const Common& common = sub->common(options);
+    if (common.help) {
       fmt::print("{}", sub->help());
       return finish(kExitYes);
     }
-    log::error("{} (see 'nsrun {} --help')", usage_message(e), sub->name);
-    return kExitTrouble;
-  }
-  const Common& common = sub->common(options);
-  if (common.help) {
-    fmt::print("{}", sub->help());
-    return finish(kExitYes);
-  }
-  if (common.quiet && common.verbose > 0) {
-    log::error("-q and -v cannot be combined (see 'nsrun {} --help')", sub->name);
-    return kExitTrouble;
-  }
-  log::set_verbosity(common.quiet ? -1 : common.verbose);
-  raise_fd_limit();
-  try {
+    if (common.quiet && common.verbose > 0) {
+      throw sys::UsageError("-q and -v cannot be combined");
+    }
+    log::set_verbosity(common.quiet ? -1 : common.verbose);
+    raise_fd_limit();
     const std::string ns_dir =
         named::resolve_ns_dir(std::nullopt, std::getenv(named::kNsDirVariable));
     return finish(sub->run(options, ns_dir));
+  } catch (const sys::UsageError& e) {
+    log::error("{} (see 'nsrun {} --help')", e.what(), sub->name);
   } catch (const std::exception& e) {
     log::error("{}", e.what());
-    return kExitTrouble;
   }
+  return kExitTrouble;
 }
 
 } // namespace nsrun::cli

@@ -116,9 +116,10 @@ int run_metrics(const MetricsOptions& options, const std::string& default_ns_dir
   const std::string ns_dir = ns_dir_or(options.common.ns_dir, default_ns_dir);
   // Whether a named namespace is isolated is judged as check judges it,
   // which takes every mount whole.
-  const auto snap = scan_host(has_live_named(ns_dir) ? Scan::LeaksAndIsolation : Scan::Leaks);
+  const auto listing = list_named(ns_dir);
+  const auto snap = scan_host(listing.any_live() ? Scan::LeaksAndIsolation : Scan::Leaks);
   const auto leaks = diagnose::find_leaks(snap, under);
-  const auto named = named_entries(ns_dir, snap);
+  const auto named = named_entries(listing, snap, Judge::Isolation);
   report::MetricsInput input;
   input.snapshot = &snap;
   input.leaks = &leaks;

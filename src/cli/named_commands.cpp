@@ -139,23 +139,21 @@ void add_list_command(CLI::App& app, ListOptions& options)
 int run_release(const ReleaseOptions& options, const std::string& default_ns_dir)
 {
   if (auto problem = named::name_problem(options.name)) {
-    log::error("{} (see 'nsrun release --help')", *problem);
-    return kExitTrouble;
+    throw sys::UsageError(*problem);
   }
   // From a copy of the host's namespace, the bind mount of a live
   // namespace is not there: its file looks stale, and removing it would let
   // the next --name split off a second namespace. So only from the host's.
   switch (named::caller_in_host_namespace()) {
   case named::InHost::No:
-    log::error("refusing to release '{}': nsrun is not running in the host's mount namespace "
-               "(PID 1's), where the namespace file is bound; run it from there",
-               options.name);
-    return kExitTrouble;
+    throw sys::StateError(
+        fmt::format("refusing to release '{}': nsrun is not running in the host's mount namespace "
+                    "(PID 1's), where the namespace file is bound; run it from there",
+                    options.name));
   case named::InHost::Unknown:
-    log::error("refusing to release '{}': cannot tell whether this is the host's mount "
-               "namespace (PID 1's cannot be read)",
-               options.name);
-    return kExitTrouble;
+    throw sys::StateError(fmt::format("refusing to release '{}': cannot tell whether this is the "
+                                      "host's mount namespace (PID 1's cannot be read)",
+                                      options.name));
   case named::InHost::Yes:
     break;
   }
@@ -163,8 +161,7 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   const named::Target target{options.name, dir_path};
   auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
   if (!dir) {
-    log::error("no namespace '{}' in {}", target.name, dir_path);
-    return kExitTrouble;
+    throw sys::StateError(fmt::format("no namespace '{}' in {}", target.name, dir_path));
   }
   // Held while deciding and releasing: a daemon starting meanwhile either
   // joins before (and is counted) or creates a new namespace after.
@@ -172,12 +169,11 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   auto entry = dir->inspect(target.name);
   switch (entry.kind) {
   case named::EntryKind::Missing:
-    log::error("no namespace '{}' in {}", target.name, dir_path);
-    return kExitTrouble;
+    throw sys::StateError(fmt::format("no namespace '{}' in {}", target.name, dir_path));
   case named::EntryKind::InTheWay:
-    log::error("{} is {}, not a namespace file nsrun made; nothing was deleted", target.path(),
-               entry.why);
-    return kExitTrouble;
+    throw sys::StateError(
+        fmt::format("{} is {}, not a namespace file nsrun made; nothing was deleted", target.path(),
+                    entry.why));
   case named::EntryKind::OurFile:
     log::info("no namespace is bound on {}: it is a stale file, left in place for the next "
               "--name {} to reuse",
@@ -189,10 +185,9 @@ int run_release(const ReleaseOptions& options, const std::string& default_ns_dir
   const auto members = members_of(entry.inode);
   const std::size_t count = members.pids.size() + members.threads.size();
   if (count == 0 && !members.unseen.empty() && !options.force) {
-    log::error("cannot tell whether processes still live in namespace '{}'.{} (--force releases "
-               "it anyway)",
-               target.name, report::unseen_note(members.unseen));
-    return kExitTrouble;
+    throw sys::StateError(fmt::format("cannot tell whether processes still live in namespace "
+                                      "'{}'.{} (--force releases it anyway)",
+                                      target.name, report::unseen_note(members.unseen)));
   }
   if (count > 0 && !options.force) {
     log::error("namespace '{}' still has {} process{}: stop them first (release refused, so "
@@ -243,33 +238,39 @@ std::vector<std::string> names_in(const named::NsDir& dir, const std::string& di
 
 } // namespace
 
-bool has_live_named(const std::string& dir_path)
+NamedListing list_named(const std::string& dir_path)
 {
+  NamedListing listing;
+  listing.dir = dir_path;
   auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
   if (!dir) {
-    return false;
+    return listing;
   }
   dir->lock();
-  const auto names = names_in(*dir, dir_path);
-  return std::any_of(names.begin(), names.end(), [&](const std::string& name) {
-    return dir->inspect(name).kind == named::EntryKind::Live;
-  });
+  for (auto& name : names_in(*dir, dir_path)) {
+    auto entry = dir->inspect(name);
+    listing.entries.emplace_back(std::move(name), std::move(entry));
+  }
+  return listing;
 }
 
-std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
-                                                const snapshot::Snapshot& snap)
+bool NamedListing::any_live() const
+{
+  return std::any_of(entries.begin(), entries.end(),
+                     [](const auto& e) { return e.second.kind == named::EntryKind::Live; });
+}
+
+std::vector<diagnose::NamedEntry> named_entries(const NamedListing& listing,
+                                                const snapshot::Snapshot& snap, Judge judge)
 {
   std::vector<diagnose::NamedEntry> entries;
-  auto dir = named::NsDir::open(dir_path, named::NsDir::Create::No);
-  if (!dir) {
+  if (listing.entries.empty()) {
     return entries;
   }
-  dir->lock();
-  const auto names = names_in(*dir, dir_path);
   const auto masters = diagnose::master_of_groups(snap);
-  const auto tree = diagnose::build_tree(snap, dir_path);
-  for (const auto& name : names) {
-    auto inspected = dir->inspect(name);
+  const auto tree =
+      judge == Judge::Isolation ? diagnose::build_tree(snap, listing.dir) : diagnose::Tree{};
+  for (const auto& [name, inspected] : listing.entries) {
     diagnose::NamedEntry entry;
     entry.name = name;
     entry.kind = inspected.kind;
@@ -286,8 +287,10 @@ std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
       if (const auto* root = diagnose::root_mount(*ns)) {
         entry.root = root->propagation;
       }
-      entry.isolated =
-          diagnose::check_isolation(snap, tree, entry.ns, "namespace '" + name + "'").isolated();
+      if (judge == Judge::Isolation) {
+        entry.isolated =
+            diagnose::check_isolation(snap, tree, entry.ns, "namespace '" + name + "'").isolated();
+      }
     }
     entries.push_back(std::move(entry));
   }
@@ -297,8 +300,9 @@ std::vector<diagnose::NamedEntry> named_entries(const std::string& dir_path,
 int run_list(const ListOptions& options, const std::string& default_ns_dir)
 {
   const std::string dir_path = ns_dir_or(options.common.ns_dir, default_ns_dir);
+  const auto listing = list_named(dir_path);
   const auto snap = scan_host(Scan::Relations);
-  const auto entries = named_entries(dir_path, snap);
+  const auto entries = named_entries(listing, snap, Judge::Relation);
   if (options.table.json) {
     fmt::print("{}", report::dump(report::named_json(snap, dir_path, entries)));
   } else {

@@ -2,10 +2,12 @@
 #pragma once
 
 #include "diagnose/named_entry.hpp"
+#include "named/ns_dir.hpp"
 #include "snapshot/builder.hpp"
 #include "snapshot/snapshot.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nsrun::cli {
@@ -28,12 +30,25 @@ enum class Scan {
 // process details.
 [[nodiscard]] snapshot::Snapshot scan_host(Scan scan);
 
-// Whether the namespace directory has any live named namespace.
-[[nodiscard]] bool has_live_named(const std::string& dir);
+// The namespace directory, read once under its lock, before the scan: each
+// entry as NsDir::inspect judged it (a live one's fd keeps its namespace
+// there for the scan to see). Empty when the directory does not exist.
+struct NamedListing
+{
+  std::string dir;
+  std::vector<std::pair<std::string, named::Entry>> entries; // sorted by name
 
-// The entries of the namespace directory (none when it does not exist),
-// each with what the snapshot knows of its namespace. Takes the lock.
-[[nodiscard]] std::vector<diagnose::NamedEntry> named_entries(const std::string& dir,
-                                                              const snapshot::Snapshot& snap);
+  [[nodiscard]] bool any_live() const;
+};
+[[nodiscard]] NamedListing list_named(const std::string& dir);
+
+// What each entry is judged on besides its relation to the host: list shows
+// no isolation; metrics and watch judge it as check does (check_isolation),
+// which needs the tree of every namespace.
+enum class Judge { Relation, Isolation };
+
+// The listing's entries, each with what the snapshot knows of its namespace.
+[[nodiscard]] std::vector<diagnose::NamedEntry>
+named_entries(const NamedListing& listing, const snapshot::Snapshot& snap, Judge judge);
 
 } // namespace nsrun::cli

@@ -17,11 +17,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <stdexcept>
 #include <string_view>
 
 namespace nsrun::cli {
@@ -106,9 +106,10 @@ int run_watch(const WatchOptions& options, const std::string& default_ns_dir)
   watch::Options watching;
   watching.mode = mode_from_environment();
   watching.look = [&] {
+    const auto listing = list_named(ns_dir);
     const auto snap = scan_host(Scan::Everything);
     const auto leaks = diagnose::find_leaks(snap, std::nullopt);
-    const auto named = named_entries(ns_dir, snap);
+    const auto named = named_entries(listing, snap, Judge::Isolation);
     watch::Look look;
     look.state = watch::state_of(snap, leaks, named, under);
     const procfs::ProcReader proc;
@@ -137,7 +138,8 @@ int run_watch(const WatchOptions& options, const std::string& default_ns_dir)
     }
     // Each line as it happens, for a pipe or the journal.
     if (std::fflush(stdout) != 0) {
-      throw std::runtime_error("cannot write the output");
+      const int err = errno;
+      throw sys::SystemError(err, "cannot write the output");
     }
   };
   watch::watch(watching);

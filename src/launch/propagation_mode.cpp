@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launch/propagation_mode.hpp"
 
+#include "sys/error.hpp"
+
+#include <string>
+
 namespace nsrun::launch {
 
 std::string_view to_string(PropagationMode mode) noexcept
@@ -8,7 +12,7 @@ std::string_view to_string(PropagationMode mode) noexcept
   return mode == PropagationMode::Slave ? "slave" : "private";
 }
 
-std::optional<PropagationMode> parse_propagation_mode(std::string_view text, std::string& why)
+PropagationMode parse_propagation_mode(std::string_view text)
 {
   if (text == "slave") {
     return PropagationMode::Slave;
@@ -17,13 +21,11 @@ std::optional<PropagationMode> parse_propagation_mode(std::string_view text, std
     return PropagationMode::Private;
   }
   if (text == "shared" || text == "unchanged") {
-    why = "propagation '" + std::string(text) +
-          "' would not isolate anything: the command's mounts would reach the host; use slave or "
-          "private";
-  } else {
-    why = "invalid propagation '" + std::string(text) + "': use slave or private";
+    throw sys::UsageError("propagation '" + std::string(text) +
+                          "' would not isolate anything: the command's mounts would reach the "
+                          "host; use slave or private");
   }
-  return std::nullopt;
+  throw sys::UsageError("invalid propagation '" + std::string(text) + "': use slave or private");
 }
 
 } // namespace nsrun::launch

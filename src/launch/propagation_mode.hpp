@@ -14,9 +14,8 @@ enum class PropagationMode { Slave, Private };
 
 [[nodiscard]] std::string_view to_string(PropagationMode mode) noexcept;
 
-// Parses "slave" or "private". For anything else returns nullopt and puts a
-// one-line reason in why (shared and unchanged get an explanation).
-[[nodiscard]] std::optional<PropagationMode> parse_propagation_mode(std::string_view text,
-                                                                    std::string& why);
+// Parses "slave" or "private". Throws sys::UsageError with a one-line
+// reason for anything else (shared and unchanged get an explanation).
+[[nodiscard]] PropagationMode parse_propagation_mode(std::string_view text);
 
 } // namespace nsrun::launch

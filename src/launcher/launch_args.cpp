@@ -123,12 +123,7 @@ private:
 
   void set_propagation(std::string_view text)
   {
-    std::string why;
-    const auto mode = launch::parse_propagation_mode(text, why);
-    if (!mode) {
-      throw UsageError(why);
-    }
-    m_result.launch.propagation = *mode;
+    m_result.launch.propagation = launch::parse_propagation_mode(text);
   }
 
   void set_name(std::string_view text)

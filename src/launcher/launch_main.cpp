@@ -159,41 +159,30 @@ std::string ns_dir_for_launch(const std::optional<std::string_view>& option, boo
   }
 }
 
+// Returns only when exec failed (126, 127); a failure before it throws.
 int run_in_place(const launch::LaunchPlan& plan)
 {
-  try {
-    launch::RealKernel kernel;
-    const int err = launch::launch(plan, kernel);
-    const std::string_view command = plan.argv[0];
-    const auto near = err == ENOENT && command.find('/') == std::string_view::npos
-                          ? subcommands::near(command)
-                          : std::nullopt;
-    if (near) {
-      log::error("'{}' is not a command; did you mean '{}'? (see 'nsrun --help')", command, *near);
-    } else {
-      log::error("cannot execute '{}': {}", command, std::strerror(err));
-    }
-    return exec_failure_status(err);
-  } catch (const std::exception& e) {
-    log::error("{}", e.what());
-    return kExitLaunchFailed;
+  launch::RealKernel kernel;
+  const int err = launch::launch(plan, kernel);
+  const std::string_view command = plan.argv[0];
+  const auto near = err == ENOENT && command.find('/') == std::string_view::npos
+                        ? subcommands::near(command)
+                        : std::nullopt;
+  if (near) {
+    log::error("'{}' is not a command; did you mean '{}'? (see 'nsrun --help')", command, *near);
+  } else {
+    log::error("cannot execute '{}': {}", command, std::strerror(err));
   }
+  return exec_failure_status(err);
 }
 
 int enter_main(int argc, char** argv)
 {
-  EnterArgs args;
-  std::string dir;
-  try {
-    args = parse_enter_args(argc, argv);
-    if (args.action == Action::Help) {
-      return print(kEnterHelp);
-    }
-    dir = named::resolve_ns_dir(args.ns_dir, std::getenv(named::kNsDirVariable));
-  } catch (const std::exception& e) {
-    log::error("{} (see 'nsrun enter --help')", e.what());
-    return kExitLaunchFailed;
+  const EnterArgs args = parse_enter_args(argc, argv);
+  if (args.action == Action::Help) {
+    return print(kEnterHelp);
   }
+  const std::string dir = named::resolve_ns_dir(args.ns_dir, std::getenv(named::kNsDirVariable));
   log::set_verbosity(args.verbosity);
   static char shell_fallback[] = "/bin/sh";
   const char* shell = std::getenv("SHELL");
@@ -263,33 +252,19 @@ const char* launcher_help(std::string_view subcommand)
   return subcommand == "enter" ? kEnterHelp : "";
 }
 
-int launcher_main(int argc, char** argv)
+namespace {
+
+int dispatch(int argc, char** argv)
 {
   const std::string_view first = argc > 1 ? argv[1] : "";
-  const bool inspecting = subcommands::runs_in_inspect(first);
-  if (auto problem = launch::privilege_problem(launch::current_process_ids())) {
-    log::error("{}", *problem);
-    return inspecting ? kExitTrouble : kExitLaunchFailed;
-  }
-  if (inspecting) {
-    return exec_inspect(argv);
-  }
   if (first == "enter") {
     return enter_main(argc - 1, argv + 1);
   }
   if (first == "help") {
     return help_main(argc - 1, argv + 1);
   }
-
-  ParsedArgs args;
-  std::string ns_dir;
-  try {
-    args = parse_launch_args(argc, argv);
-    ns_dir = ns_dir_for_launch(args.launch.ns_dir, args.launch.name.has_value());
-  } catch (const std::exception& e) {
-    log::error("{} (see 'nsrun --help')", e.what());
-    return kExitLaunchFailed;
-  }
+  const ParsedArgs args = parse_launch_args(argc, argv);
+  std::string ns_dir = ns_dir_for_launch(args.launch.ns_dir, args.launch.name.has_value());
 
   switch (args.action) {
   case Action::Help:
@@ -307,6 +282,32 @@ int launcher_main(int argc, char** argv)
                                             : launch::OnIsolationFailure::Fail;
   plan.argv = args.launch.command;
   return run_in_place(plan);
+}
+
+} // namespace
+
+int launcher_main(int argc, char** argv)
+{
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  const bool inspecting = subcommands::runs_in_inspect(first);
+  if (auto problem = launch::privilege_problem(launch::current_process_ids())) {
+    log::error("{}", *problem);
+    return inspecting ? kExitTrouble : kExitLaunchFailed;
+  }
+  if (inspecting) {
+    return exec_inspect(argv);
+  }
+  // The one place failures become an exit status: every error before exec
+  // is thrown up to here (src/README.md, "Error model"), and COMMAND was
+  // not run: 125.
+  try {
+    return dispatch(argc, argv);
+  } catch (const sys::UsageError& e) {
+    log::error("{} (see 'nsrun {}--help')", e.what(), first == "enter" ? "enter " : "");
+  } catch (const std::exception& e) {
+    log::error("{}", e.what());
+  }
+  return kExitLaunchFailed;
 }
 
 } // namespace nsrun::launcher

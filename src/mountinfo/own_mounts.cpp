@@ -10,30 +10,38 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <string>
 #include <string_view>
 
 namespace nsrun::mountinfo {
 
-std::vector<MountEntry> read_own_mounts_from_mountinfo()
+std::vector<MountEntry> read_mountinfo_at(int dir, const char* path)
 {
-  const sys::Fd fd(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
+  const sys::Fd fd(::openat(dir, path, O_RDONLY | O_CLOEXEC));
   std::string text;
   if (!fd || !sys::read_all(fd.get(), text)) {
-    throw sys::SystemError(errno, "cannot read /proc/self/mountinfo");
+    const int err = errno;
+    throw sys::SystemError(err, std::string("cannot read ") + path);
   }
   std::vector<MountEntry> mounts;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    if (auto entry = parse_line(std::string_view(text).substr(start, end - start))) {
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    const auto line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (auto entry = parse_line(line)) {
       mounts.push_back(std::move(*entry));
+    } else if (!line.empty()) {
+      // Skipping it would hide a mount: a table with a hole is no table.
+      throw sys::SystemError(EBADMSG, std::string("cannot parse a line of ") + path);
     }
-    start = end + 1;
   }
   return mounts;
+}
+
+std::vector<MountEntry> read_own_mounts_from_mountinfo()
+{
+  return read_mountinfo_at(AT_FDCWD, "/proc/self/mountinfo");
 }
 
 std::vector<MountEntry> read_own_mounts(Fields fields)

@@ -19,4 +19,11 @@ enum class Fields { Place, Everything };
 // The same, only through /proc/self/mountinfo (for tests and old kernels).
 [[nodiscard]] std::vector<MountEntry> read_own_mounts_from_mountinfo();
 
+// Every mount of a mountinfo file at `path`, relative to the directory fd
+// `dir` (AT_FDCWD for an absolute path; a /proc/self opened before setns(2)
+// for a namespace that has no /proc of its own). Throws sys::SystemError
+// when it cannot be read, or when a line does not parse (EBADMSG): a line
+// skipped would hide a mount.
+[[nodiscard]] std::vector<MountEntry> read_mountinfo_at(int dir, const char* path);
+
 } // namespace nsrun::mountinfo

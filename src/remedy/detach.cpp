@@ -2,9 +2,10 @@
 #include "remedy/detach.hpp"
 
 #include "mountinfo/kernel_api.hpp"
-#include "mountinfo/line_parser.hpp"
+#include "mountinfo/own_mounts.hpp"
 #include "snapshot/namespace_access.hpp"
 #include "sys/child.hpp"
+#include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
 
@@ -18,7 +19,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <string_view>
 
 namespace nsrun::remedy {
 namespace {
@@ -40,34 +40,23 @@ constexpr int kHasChild = ENOTEMPTY; // something is mounted on or inside it now
 constexpr int kHitAbove = EDEADLK;   // the unmount took a mount put on it meanwhile
 
 // The mount table of the namespace the child is in, read through the
-// caller's /proc (opened before setns: the namespace may have no /proc).
-std::optional<std::vector<mountinfo::MountEntry>> own_table(int proc_self)
+// caller's /proc (opened before setns: the namespace may have no /proc);
+// nothing when it cannot be read whole.
+using Table = std::optional<std::vector<mountinfo::MountEntry>>;
+Table own_table(int proc_self)
 {
-  const sys::Fd fd(::openat(proc_self, "mountinfo", O_RDONLY | O_CLOEXEC));
-  std::string text;
-  if (!fd || !sys::read_all(fd.get(), text)) {
+  try {
+    return mountinfo::read_mountinfo_at(proc_self, "mountinfo");
+  } catch (const sys::SystemError&) {
     return std::nullopt;
   }
-  std::vector<mountinfo::MountEntry> table;
-  std::string_view rest(text);
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    const auto line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-    if (auto entry = mountinfo::parse_line(line)) {
-      table.push_back(std::move(*entry));
-    } else if (!line.empty()) {
-      return std::nullopt;
-    }
-  }
-  return table;
 }
 
 // Whether the mount behind `at` is m. With unique mount ids (Linux 6.8+) the
 // id alone proves it: the kernel never gives it to another mount. Without
 // them, the reused id, superblock, root in the filesystem, parent and mount
 // point, read again in this namespace, all have to agree.
-int prove_identity(int at, const mountinfo::MountEntry& m, int proc_self)
+int prove_identity(int at, const mountinfo::MountEntry& m, const Table& table)
 {
   struct statx sx = {};
   if (m.unique_id != 0) {
@@ -88,7 +77,6 @@ int prove_identity(int at, const mountinfo::MountEntry& m, int proc_self)
   if (sx.stx_mnt_id != m.id) {
     return kCovered;
   }
-  const auto table = own_table(proc_self);
   if (!table) {
     return kNotProved;
   }
@@ -105,7 +93,7 @@ int prove_identity(int at, const mountinfo::MountEntry& m, int proc_self)
 
 // Whether a mount is on or inside m now. Detaching m would take it along,
 // and nsrun never detaches another filesystem with the one asked for.
-int check_no_child(const mountinfo::MountEntry& m, int proc_self)
+int check_no_child(const mountinfo::MountEntry& m, const Table& table)
 {
   if (m.unique_id != 0) {
     std::array<std::uint64_t, 1> child{};
@@ -115,7 +103,6 @@ int check_no_child(const mountinfo::MountEntry& m, int proc_self)
     }
     return n == 0 ? 0 : kHasChild;
   }
-  const auto table = own_table(proc_self);
   if (!table) {
     return kNotProved;
   }
@@ -163,8 +150,10 @@ Record detach_one(const mountinfo::MountEntry& m, int proc_self, int proc_fds)
     r.err = errno;
     return r;
   }
-  if ((r.err = prove_identity(at.get(), m, proc_self)) != 0 ||
-      (r.err = check_no_child(m, proc_self)) != 0) {
+  // Without unique ids both checks read the table: once, at one instant.
+  const Table table = m.unique_id == 0 ? own_table(proc_self) : std::nullopt;
+  if ((r.err = prove_identity(at.get(), m, table)) != 0 ||
+      (r.err = check_no_child(m, table)) != 0) {
     return r;
   }
   char link[32];
