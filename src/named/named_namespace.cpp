@@ -40,12 +40,15 @@ bool is_nsfs(const std::string& path)
   return ::statfs(path.c_str(), &sfs) == 0 && sfs.f_type == api::kNsfsMagic;
 }
 
-// left: set once setns(2) took the process somewhere else (a refusal leaves
-// it where it was, which --best-effort relies on).
-void enter_checked(launch::Kernel& kernel, int ns_fd, ino_t wanted, const char* what, bool& left)
+// left (when given): set once setns(2) took the process somewhere else (a
+// refusal leaves it where it was, which --best-effort relies on).
+void enter_checked(launch::Kernel& kernel, int ns_fd, ino_t wanted, const char* what,
+                   bool* left = nullptr)
 {
   kernel.enter_mount_ns(ns_fd);
-  left = true;
+  if (left != nullptr) {
+    *left = true;
+  }
   const auto now = kernel.current_mount_ns();
   if (now.ino != wanted) {
     throw launch::IsolationError(std::string("setns(2) into ") + what +
@@ -114,7 +117,7 @@ void join(const Target& target, Entry live, Expect wanted, launch::Kernel& kerne
   if (before.ino == live.inode) {
     log::info("already in namespace '{}' mnt:[{}]", target.name, live.inode);
   } else {
-    enter_checked(kernel, live.ns.get(), live.inode, "the named namespace", left_original);
+    enter_checked(kernel, live.ns.get(), live.inode, "the named namespace", &left_original);
   }
   check_join(target, wanted, caller_mounts, caller_root, kernel);
 }
@@ -135,15 +138,14 @@ ino_t create(const Target& target, const NsDir& dir, int place, launch::Propagat
     launch::isolate(mode, kernel, left_original);
     drop_namespace_files(target.dir);
     sys::Fd fresh = kernel.open_current_mount_ns();
-    bool back = false;
-    enter_checked(kernel, original.get(), original_id.ino, "the caller's namespace", back);
+    enter_checked(kernel, original.get(), original_id.ino, "the caller's namespace");
     left_original = false;
 
     const int err = dir.bind(fresh.get(), place, target.name);
     if (err == 0) {
       affinity.restore();
       const ino_t ino = inode_of(fresh.get());
-      enter_checked(kernel, fresh.get(), ino, "the new namespace", left_original);
+      enter_checked(kernel, fresh.get(), ino, "the new namespace", &left_original);
       log::info("created namespace '{}' mnt:[{}] at {}", target.name, ino,
                 text::printable(target.path()));
       return ino;

@@ -170,9 +170,9 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
     const auto id = fresh_id_on(cpu, err, id_unread);
     if (!id) {
       out.why_not = "no namespace can be made to bound an id probe (" + sys::errno_name(err) + ")";
-      // NS_GET_MNTNS_ID unknown: a kernel without ids; anything else (a
-      // refused unshare, a CPU it may not use) leaves nsrun blind.
-      // A kernel that gave other namespaces' ids has the ioctl.
+      // NS_GET_MNTNS_ID unknown, and no other namespace showed an id: a
+      // kernel without ids. Anything else (a refused unshare, a CPU it may
+      // not use) leaves nsrun blind.
       out.kernel_lacks = id_unread && known.empty() && kernel_lacks(err);
       return;
     }

@@ -28,21 +28,34 @@ namespace {
 namespace api = mountinfo::kernel_api;
 using Fill = mountinfo::StatmountBuffer::Fill;
 
-// Thrown inside the readers below when a statmount fails for any reason
-// but the mount being gone: the table is then not read at all (nullopt),
-// never returned with holes that would hide or invent a holder.
-struct TableFailed
-{};
-
-bool filled(mountinfo::StatmountBuffer& buffer, std::uint64_t id, std::uint64_t ns,
-            std::uint64_t mask)
+// Reads the mounts of one namespace by unique id. The first statmount that
+// fails for any reason but the mount being gone marks the table failed: it
+// is then not returned at all (nullopt), never with holes that would hide
+// or invent a holder.
+class Reader
 {
-  const Fill f = buffer.fill(id, ns, mask);
-  if (f == Fill::Failed) {
-    throw TableFailed{};
+public:
+  explicit Reader(std::uint64_t ns) : m_ns(ns) {}
+
+  // Whether the mount was read (false when it is gone, or the table failed).
+  bool fill(std::uint64_t id, std::uint64_t mask)
+  {
+    if (m_failed) {
+      return false;
+    }
+    const Fill f = m_buffer.fill(id, m_ns, mask);
+    m_failed = f == Fill::Failed;
+    return f == Fill::Filled;
   }
-  return f == Fill::Filled;
-}
+
+  [[nodiscard]] bool failed() const { return m_failed; }
+  [[nodiscard]] const mountinfo::StatmountBuffer& buffer() const { return m_buffer; }
+
+private:
+  std::uint64_t m_ns;
+  mountinfo::StatmountBuffer m_buffer;
+  bool m_failed = false;
+};
 
 } // namespace
 
@@ -74,9 +87,7 @@ std::vector<mountinfo::MountEntry> select_mounts(std::vector<mountinfo::MountEnt
   return kept;
 }
 
-namespace {
-
-std::optional<std::vector<mountinfo::MountEntry>> read_namespace_mounts(std::uint64_t kernel_id,
+std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
                                                                         const MountQuery* query)
 {
   auto ids = mountinfo::list_mount_ids(kernel_id);
@@ -84,17 +95,18 @@ std::optional<std::vector<mountinfo::MountEntry>> read_namespace_mounts(std::uin
     return std::nullopt;
   }
   const std::uint64_t mask = mountinfo::statmount_mask::everything();
-  mountinfo::StatmountBuffer buffer;
+  Reader reader(kernel_id);
+  const auto& buffer = reader.buffer();
   std::vector<mountinfo::MountEntry> mounts;
   if (query == nullptr) {
     mounts.reserve(ids->size());
     for (const auto id : *ids) {
       // A mount unmounted since listmount is simply gone (ENOENT).
-      if (filled(buffer, id, kernel_id, mask)) {
+      if (reader.fill(id, mask)) {
         mounts.push_back(buffer.entry());
       }
     }
-    return mounts;
+    return reader.failed() ? std::nullopt : std::make_optional(std::move(mounts));
   }
 
   // First pass: decide from the superblock alone (device number, magic) and
@@ -109,12 +121,12 @@ std::optional<std::vector<mountinfo::MountEntry>> read_namespace_mounts(std::uin
   std::set<std::uint64_t> matched;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> parent_of; // id, parent
   for (const auto id : *ids) {
-    if (!filled(buffer, id, kernel_id, cheap)) {
+    if (!reader.fill(id, cheap)) {
       continue;
     }
     parent_of.emplace_back(id, buffer.parent_unique_id());
     if (!query->needs_source() && query->needs_source_of(buffer.sb_magic()) &&
-        !filled(buffer, id, kernel_id, cheap | api::kStatmountSbSource)) {
+        !reader.fill(id, cheap | api::kStatmountSbSource)) {
       continue;
     }
     if (query->matches(buffer.entry())) {
@@ -133,15 +145,18 @@ std::optional<std::vector<mountinfo::MountEntry>> read_namespace_mounts(std::uin
   std::set<std::uint64_t> parents;
   std::map<std::uint64_t, mountinfo::MountEntry> selected;
   for (const auto id : wanted) {
-    if (filled(buffer, id, kernel_id, mask)) {
+    if (reader.fill(id, mask)) {
       selected.emplace(id, buffer.entry());
       parents.insert(buffer.parent_unique_id());
     }
   }
   for (const auto id : parents) {
-    if (selected.count(id) == 0 && filled(buffer, id, kernel_id, mask)) {
+    if (selected.count(id) == 0 && reader.fill(id, mask)) {
       selected.emplace(id, buffer.entry());
     }
+  }
+  if (reader.failed()) {
+    return std::nullopt;
   }
   for (const auto id : *ids) {
     if (auto it = selected.find(id); it != selected.end()) {
@@ -149,29 +164,6 @@ std::optional<std::vector<mountinfo::MountEntry>> read_namespace_mounts(std::uin
     }
   }
   return mounts;
-}
-
-std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_id);
-
-} // namespace
-
-std::optional<std::vector<mountinfo::MountEntry>> list_namespace_mounts(std::uint64_t kernel_id,
-                                                                        const MountQuery* query)
-{
-  try {
-    return read_namespace_mounts(kernel_id, query);
-  } catch (const TableFailed&) {
-    return std::nullopt;
-  }
-}
-
-std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id)
-{
-  try {
-    return read_namespace_mounts_external(kernel_id);
-  } catch (const TableFailed&) {
-    return std::nullopt;
-  }
 }
 
 std::vector<Keep> plan_external(const std::vector<CheapMount>& mounts)
@@ -196,9 +188,7 @@ std::vector<Keep> plan_external(const std::vector<CheapMount>& mounts)
   return plan;
 }
 
-namespace {
-
-std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_id)
+std::optional<PrunedMounts> list_namespace_mounts_external(std::uint64_t kernel_id)
 {
   auto ids = mountinfo::list_mount_ids(kernel_id);
   if (!ids) {
@@ -206,13 +196,14 @@ std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_
   }
   const std::uint64_t cheap =
       api::kStatmountSbBasic | api::kStatmountMntBasic | api::kStatmountPropagateFrom;
-  mountinfo::StatmountBuffer buffer;
+  Reader reader(kernel_id);
+  const auto& buffer = reader.buffer();
   std::vector<CheapMount> seen;
   seen.reserve(ids->size());
   std::map<std::uint64_t, mountinfo::MountEntry> shared; // only these cheap entries are kept
   for (const auto id : *ids) {
     // A mount unmounted since listmount is simply gone (ENOENT).
-    if (!filled(buffer, id, kernel_id, cheap)) {
+    if (!reader.fill(id, cheap)) {
       continue;
     }
     const bool is_shared = buffer.propagation().shared();
@@ -222,6 +213,9 @@ std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_
       shared.emplace(id, buffer.entry());
     }
   }
+  if (reader.failed()) {
+    return std::nullopt;
+  }
   const auto plan = plan_external(seen);
   const std::uint64_t mask = mountinfo::statmount_mask::everything();
   PrunedMounts out;
@@ -230,7 +224,7 @@ std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_
   for (std::size_t i = 0; i < seen.size(); ++i) {
     const auto& m = seen[i];
     mountinfo::MountEntry entry;
-    if (plan[i] == Keep::Whole && filled(buffer, m.id, kernel_id, mask)) {
+    if (plan[i] == Keep::Whole && reader.fill(m.id, mask)) {
       entry = buffer.entry();
     } else if (plan[i] != Keep::Drop && shared.count(m.id) != 0) {
       entry = std::move(shared.at(m.id)); // or gone since: its cheap view
@@ -246,10 +240,11 @@ std::optional<PrunedMounts> read_namespace_mounts_external(std::uint64_t kernel_
   // the table for the root, and most parents are not kept here.
   out.mounts.insert(out.mounts.end(), std::make_move_iterator(rest.begin()),
                     std::make_move_iterator(rest.end()));
+  if (reader.failed()) {
+    return std::nullopt;
+  }
   return out;
 }
-
-} // namespace
 
 std::optional<std::string> mountinfo_via_setns(int ns_fd)
 {

@@ -83,6 +83,10 @@ std::uint64_t namespace_id(const std::string& path)
   return id;
 }
 
+constexpr const char* kNeedsIds =
+    "this kernel cannot name a mount namespace by id (NS_GET_MNTNS_ID and listmount(2) by "
+    "namespace id, Linux 6.8+), by which the test follows a namespace's lifetime";
+
 // Whether a mount namespace with this id still exists, waiting up to a
 // second for the kernel to tear it down.
 bool namespace_exists(std::uint64_t id, bool expect_gone)
@@ -137,6 +141,9 @@ TEST(Named, TwoCommandsShareOneNamespaceIsolatedFromTheCaller)
 
 TEST(Named, FirstStartCreatesLaterStartsJoinAndReleaseEndsIt)
 {
+  if (!kernel_has_mntns_ids()) {
+    GTEST_SKIP() << kNeedsIds;
+  }
   const auto host = in_fake_host(
       [] {
         const std::string file = ns_dir() + "/life";
@@ -185,6 +192,9 @@ TEST(Named, FirstStartCreatesLaterStartsJoinAndReleaseEndsIt)
 // (the other daemon restarting) create a second namespace: split brain.
 TEST(Named, ReleaseIsRefusedWhileProcessesLiveInsideUnlessForced)
 {
+  if (!kernel_has_mntns_ids()) {
+    GTEST_SKIP() << kNeedsIds;
+  }
   const auto host = in_fake_host(
       [] {
         Pipe out;
@@ -412,6 +422,9 @@ TEST(Named, KeepsPidFdsEnvironmentAndWorkingDirectory)
 
 TEST(Named, ANamespaceHoldsNoCopyOfOtherNamespaceFiles)
 {
+  if (!kernel_has_mntns_ids()) {
+    GTEST_SKIP() << kNeedsIds;
+  }
   const auto host = in_fake_host(
       [] {
         require_exit(run(nsrun_named("older", {"true"})), 0, "create older");
@@ -536,6 +549,9 @@ TEST(Named, WorksWhateverCpuTheHostAndTheLauncherRunOn)
 // such a copy is refused too.
 TEST(Named, ACallerOutsideTheHostsNamespaceIsRefused)
 {
+  if (!kernel_has_mntns_ids()) {
+    GTEST_SKIP() << kNeedsIds;
+  }
   const auto host = in_fake_host(
       [] {
         const std::string marker = scratch_dir() + "/ran";

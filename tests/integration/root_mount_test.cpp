@@ -4,6 +4,7 @@
 
 #include "mountinfo/root_mount.hpp"
 #include "support/host.hpp"
+#include "support/mounts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,9 @@ void require_both_agree(const char* state)
 
 TEST(RootMount, StatmountAndMountinfoAgree)
 {
+  if (!kernel_has_listmount()) {
+    GTEST_SKIP() << kNeedsListmount;
+  }
   const auto host = in_fake_host([] {
     require_both_agree("shared host");
     require(mountinfo::read_root_propagation().shared(), "fake host / should be shared");

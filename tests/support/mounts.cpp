@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support/mounts.hpp"
 
+#include "mountinfo/kernel_api.hpp"
 #include "mountinfo/line_parser.hpp"
 #include "support/process.hpp"
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 
@@ -33,6 +40,28 @@ bool mounted_at(const std::string& path, const std::string& pid)
     }
   }
   return false;
+}
+
+bool kernel_has_listmount()
+{
+  std::uint64_t ids[1];
+  return mountinfo::kernel_api::listmount(mountinfo::kernel_api::kListmountRoot, 0, 0, ids, 1) >=
+             0 ||
+         errno != ENOSYS;
+}
+
+bool kernel_has_mntns_ids()
+{
+  const int fd = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  std::uint64_t id = 0;
+  const bool has =
+      fd >= 0 && ::ioctl(fd, mountinfo::kernel_api::kNsGetMntnsId, &id) == 0 && id != 0;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  std::uint64_t ids[1];
+  return has && mountinfo::kernel_api::listmount(mountinfo::kernel_api::kListmountRoot, id, 0, ids,
+                                                 1) >= 0;
 }
 
 } // namespace nsrun::test
