@@ -14,7 +14,7 @@ fi
 
 # Build dependencies, then what the tests drive for real.
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libgtest-dev
+  nlohmann-json3-dev libgtest-dev libbpf-dev bpftool clang-14
   util-linux mount e2fsprogs procps systemd sysvinit-utils tar docker.io containerd runc
   busybox-static graphviz dpkg-dev bash-completion zsh
   prometheus prometheus-node-exporter lintian rpm rpmlint
@@ -41,7 +41,7 @@ stage "build (warnings are errors)"
 cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-stage "tests (labels unit, kernel, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset)"
+stage "tests (labels unit, kernel, differential, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset)"
 # The full fault-injection matrix (faults-full, 20 minutes) is run by hand.
 ctest --test-dir build -j"$jobs" --output-on-failure -LE faults-full
 
@@ -60,10 +60,11 @@ stage "tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON \
   -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j"$jobs"
-# Lint, benchmarks and the fault matrix (which judges answers) have nothing
-# to add under the sanitizers; release tests need the binaries as shipped
-# (tests/CMakeLists.txt).
-ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench|release|faults|race'
+# Lint, benchmarks, the fault matrix (which judges answers) and the
+# differential pass (both engines already ran under the sanitizers in the
+# kernel tests) have nothing to add; release tests need the binaries as
+# shipped (tests/CMakeLists.txt).
+ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE 'lint|bench|release|faults|race|differential'
 
 stage "fuzzing the parsers briefly (libFuzzer)"
 CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON

@@ -3,9 +3,13 @@
 
 #include "log/log.hpp"
 #include "snapshot/builder.hpp"
+#include "sys/error.hpp"
+#include "text/escape.hpp"
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 
 namespace nsrun::cli {
 
@@ -14,6 +18,16 @@ snapshot::BuildOptions scan_options()
   snapshot::BuildOptions build;
   if (const char* vouched = std::getenv("NSRUN_HOST_PIDNS"); vouched != nullptr) {
     build.host_pid_namespace = vouched;
+  }
+  const char* engine = std::getenv("NSRUN_SCAN_ENGINE");
+  const std::string_view chosen = engine != nullptr ? engine : "";
+  if (chosen == "proc") {
+    build.engine = snapshot::ScanEngine::Proc;
+  } else if (chosen == "bpf") {
+    build.engine = snapshot::ScanEngine::Bpf;
+  } else if (!chosen.empty()) {
+    throw sys::UsageError("NSRUN_SCAN_ENGINE='" + text::printable(chosen) +
+                          "': use proc or bpf (or leave it unset: bpf where it runs)");
   }
   return build;
 }

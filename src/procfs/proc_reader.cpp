@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 namespace nsrun::procfs {
 namespace {
@@ -282,8 +284,33 @@ bool OpenFd::may_be_namespace() const
 
 bool PidDir::for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const
 {
-  const sys::Fd dir(twice_if_gone(
-      [&] { return sys::Fd(::openat(m_dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }));
+  return for_each_fd_in("fd", visit, ec);
+}
+
+bool PidDir::for_each_thread_fd(pid_t tid, const std::function<void(const OpenFd&)>& visit,
+                                std::error_code& ec) const
+{
+  return for_each_fd_in("task/" + std::to_string(tid) + "/fd", visit, ec);
+}
+
+std::optional<bool> PidDir::thread_has_own_files(pid_t tid, std::error_code& ec) const
+{
+  constexpr int kKcmpFiles = 2; // KCMP_FILES, <linux/kcmp.h>
+  const long same = ::syscall(SYS_kcmp, m_pid, tid, kKcmpFiles, 0, 0);
+  if (same < 0) {
+    ec.assign(errno, std::generic_category());
+    return std::nullopt;
+  }
+  return same != 0;
+}
+
+bool PidDir::for_each_fd_in(const std::string& path,
+                            const std::function<void(const OpenFd&)>& visit,
+                            std::error_code& ec) const
+{
+  const sys::Fd dir(twice_if_gone([&] {
+    return sys::Fd(::openat(m_dir.get(), path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }));
   if (!dir) {
     ec.assign(errno, std::generic_category());
     return false;
@@ -312,6 +339,40 @@ bool PidDir::for_each_fd(const std::function<void(const OpenFd&)>& visit, std::e
     ec.assign(errno, std::generic_category());
   }
   return listed && !ec;
+}
+
+bool PidDir::for_each_known_fd(const std::vector<KnownFd>& fds,
+                               const std::function<void(const OpenFd&)>& visit,
+                               std::error_code& ec) const
+{
+  char name[64];
+  for (const auto& known : fds) {
+    if (known.tid != 0) {
+      std::snprintf(name, sizeof name, "task/%d/fd/%d", known.tid, known.fd);
+    } else {
+      std::snprintf(name, sizeof name, "fd/%d", known.fd);
+    }
+    if (!known.ask_statx) {
+      visit(OpenFd(known.fd, known.stat, m_dir.get(), name));
+      continue;
+    }
+    struct statx sx = {};
+    if (::statx(m_dir.get(), name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_MNT_ID,
+                &sx) != 0) {
+      if (errno != ENOENT && !ec) {
+        ec.assign(errno, std::generic_category()); // not closed: unseen
+      }
+      continue;
+    }
+    visit(OpenFd(known.fd, sx, m_dir.get(), name));
+  }
+  return !ec;
+}
+
+std::optional<StatFields> PidDir::stat_fields() const
+{
+  const auto stat = record(sys::Fd(::openat(m_dir.get(), "stat", O_RDONLY | O_CLOEXEC)));
+  return stat ? parse_stat(*stat) : std::nullopt;
 }
 
 std::optional<std::string> PidDir::read(const char* file) const

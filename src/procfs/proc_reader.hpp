@@ -60,6 +60,34 @@ public:
   // Each open fd; false with ec when the list cannot be read, or an fd
   // listed could not be looked at for any reason but its being closed.
   bool for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const;
+  // The same for a thread's own file table (task/TID/fd).
+  bool for_each_thread_fd(pid_t tid, const std::function<void(const OpenFd&)>& visit,
+                          std::error_code& ec) const;
+
+  // Whether a thread has a file table of its own (it called
+  // unshare(CLONE_FILES), or was cloned without CLONE_FILES): then
+  // /proc/PID/fd does not show what it holds. kcmp(2) KCMP_FILES; nullopt
+  // with ec when the kernel cannot tell (no kcmp, or the thread is gone:
+  // ESRCH).
+  std::optional<bool> thread_has_own_files(pid_t tid, std::error_code& ec) const;
+  // The same visits for fds whose statx is already known (the kernel-side
+  // scan read them): no system call but link(), which reads fd/N here.
+  struct KnownFd
+  {
+    int fd = 0;
+    pid_t tid = 0; // a thread's own file table; 0: the process's
+    struct statx stat = {};
+    bool ask_statx = false; // stat is not what statx would say: ask it here
+  };
+  // False with ec when an fd to ask could not be looked at for any reason
+  // but its being closed, as for_each_fd.
+  bool for_each_known_fd(const std::vector<KnownFd>& fds,
+                         const std::function<void(const OpenFd&)>& visit,
+                         std::error_code& ec) const;
+
+  // Its /proc/PID/stat; nullopt when gone or unreadable.
+  [[nodiscard]] std::optional<StatFields> stat_fields() const;
+
   // A file produced in one piece (stat, cmdline, cgroup); nullopt when gone.
   [[nodiscard]] std::optional<std::string> read(const char* file) const;
   [[nodiscard]] bool chrooted() const;
@@ -93,6 +121,9 @@ public:
   [[nodiscard]] int fd() const { return m_dir.get(); }
 
 private:
+  bool for_each_fd_in(const std::string& path, const std::function<void(const OpenFd&)>& visit,
+                      std::error_code& ec) const;
+
   pid_t m_pid;
   sys::Fd m_dir;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "snapshot/builder.hpp"
 
+#include "kscan/engine.hpp"
 #include "log/log.hpp"
 #include "mountinfo/own_mounts.hpp"
 #include "procfs/proc_reader.hpp"
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <map>
@@ -114,14 +116,19 @@ public:
       m_mounted_here = mounted_here();
     }
     std::error_code list_error;
+    timespec listed_at = {};
+    ::clock_gettime(CLOCK_BOOTTIME, &listed_at);
     const auto pids = m_proc.pids(list_error).value_or(std::vector<pid_t>{});
     if (list_error) {
       coverage.blind.push_back("the list of processes in " + m_proc.root() +
                                " could not be read (" + sys::errno_name(list_error.value()) + ")");
     }
+    read_kernel_files();
     std::vector<ProcessScan> scans(pids.size());
     parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
     check_own_scan(scans);
+    cross_check(pids, static_cast<std::uint64_t>(listed_at.tv_sec) * 1'000'000'000U +
+                          static_cast<std::uint64_t>(listed_at.tv_nsec));
     for (auto& scan : scans) {
       add(std::move(scan));
     }
@@ -192,6 +199,110 @@ private:
     }
   }
 
+  // The kernel-side scan of every process's open fds, when it runs here.
+  // Its numbering is checked on nsrun's own process: /proc must number it
+  // as the iterator does, else /proc is read instead.
+  void read_kernel_files()
+  {
+    const bool forced = m_options.engine == ScanEngine::Bpf;
+    std::string why_not;
+    if (m_options.engine == ScanEngine::Proc) {
+      why_not = "NSRUN_SCAN_ENGINE=proc";
+    } else if (m_proc.root() != "/proc") {
+      why_not = "the processes are read from " + m_proc.root();
+    } else if (const auto pidns = kscan::own_pid_namespace(); !pidns) {
+      why_not = "nsrun's own PID namespace cannot be read";
+    } else {
+      const auto start = Clock::now();
+      auto reading = kscan::read_open_files(*pidns);
+      log::debug("phase kernel files: {} in {:.1f} ms",
+                 reading.files ? std::to_string(reading.files->size()) + " processes" : "not read",
+                 ms(Clock::now() - start));
+      if (!reading.files) {
+        why_not = reading.why_not;
+      } else if (reading.files->count(::getpid()) == 0) {
+        why_not = "the iterator does not number nsrun's own process as /proc does";
+      } else {
+        m_kernel_files = std::move(reading.files);
+        m_kernel_files_pinned = reading.pinned;
+      }
+    }
+    if (m_kernel_files) {
+      log::info("scan engine: bpf (open files of {} processes read by a BPF iterator, {})",
+                m_kernel_files->size(), m_kernel_files_pinned ? "pinned" : "loaded for this scan");
+      return;
+    }
+    if (forced) {
+      throw sys::StateError("NSRUN_SCAN_ENGINE=bpf, but the BPF engine cannot run here: " +
+                            why_not);
+    }
+    log::info("scan engine: proc ({})", why_not);
+  }
+
+  // The kernel's task list against /proc's listing: a process the iterator
+  // saw, that started before /proc was listed and still exists with the
+  // same start time, yet was not listed, is one /proc hides (an overmounted
+  // /proc/PID, a filtered listing): nsrun is blind to it. Processes that
+  // came or went in between are no difference.
+  void cross_check(const std::vector<pid_t>& listed, std::uint64_t listed_at_ns)
+  {
+    if (!m_kernel_files) {
+      return;
+    }
+    const std::set<pid_t> in_proc(listed.begin(), listed.end());
+    for (const auto& [pid, process] : *m_kernel_files) {
+      if (in_proc.count(pid) != 0 || process.start_ns >= listed_at_ns) {
+        continue;
+      }
+      const auto dir = m_proc.pid_dir(pid);
+      const auto stat = dir ? dir->stat_fields() : std::nullopt;
+      if (stat && stat->start_time == process.start_ticks && stat->state != 'Z' &&
+          stat->state != 'X') {
+        m_snapshot.coverage.blind.push_back("process " + std::to_string(pid) +
+                                            " is in the kernel's task list but not in " +
+                                            m_proc.root() + "'s listing");
+      }
+    }
+  }
+
+  // What the kernel-side scan read of this process, if it is the process
+  // whose directory this is: the same pid and the same start time (a pid
+  // names another process once its own has gone), and not a zombie.
+  [[nodiscard]] std::optional<std::vector<procfs::PidDir::KnownFd>>
+  known_fds(const procfs::PidDir& dir) const
+  {
+    if (!m_kernel_files) {
+      return std::nullopt;
+    }
+    const auto it = m_kernel_files->find(dir.pid());
+    if (it == m_kernel_files->end()) {
+      return std::nullopt; // no open file then, or started since: /proc tells
+    }
+    const auto stat = dir.stat_fields();
+    if (!stat || stat->start_time != it->second.start_ticks || stat->state == 'Z' ||
+        stat->state == 'X') {
+      return std::nullopt;
+    }
+    std::vector<procfs::PidDir::KnownFd> fds;
+    fds.reserve(it->second.files.size());
+    for (const auto& f : it->second.files) {
+      procfs::PidDir::KnownFd known;
+      known.fd = f.fd;
+      known.tid = f.tid;
+      known.ask_statx = f.ask_statx;
+      known.stat.stx_mask = STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID;
+      known.stat.stx_mode = static_cast<std::uint16_t>(f.mode);
+      known.stat.stx_ino = f.ino;
+      known.stat.stx_dev_major = f.dev_major;
+      known.stat.stx_dev_minor = f.dev_minor;
+      known.stat.stx_rdev_major = f.rdev_major;
+      known.stat.stx_rdev_minor = f.rdev_minor;
+      known.stat.stx_mnt_id = f.mnt_id;
+      fds.push_back(known);
+    }
+    return fds;
+  }
+
   Namespace& ns(NsId id)
   {
     auto [it, added] = m_snapshot.namespaces.try_emplace(id);
@@ -247,6 +358,7 @@ private:
     std::error_code tec;
     const long threads = dir.thread_count(tec);
     failed(scan, tec);
+    std::vector<pid_t> other_threads;
     if (threads > 1) {
       const auto tids = dir.thread_ids(tec);
       failed(scan, tec);
@@ -254,6 +366,7 @@ private:
         if (tid == pid) {
           continue;
         }
+        other_threads.push_back(tid);
         std::error_code one;
         const auto tns = dir.thread_mount_ns(tid, one);
         // A thread that exited since the listing held nothing.
@@ -267,53 +380,76 @@ private:
     }
     std::error_code fec;
     const bool files = m_options.files != BuildOptions::Files::None;
-    dir.for_each_fd(
-        [&](const procfs::OpenFd& open) {
-          const struct statx& sx = open.stat;
-          std::optional<std::string> link;
-          if (open.may_be_namespace()) {
-            std::error_code lec;
-            link = open.link(lec);
-            if (!link && lec.value() != ENOENT) {
-              failed(scan, lec); // an fd that may pin a namespace, unread
-            }
-            if (const auto pinned = link ? procfs::parse_ns_link(*link) : std::nullopt) {
-              if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
-                scan.fd_pins.push_back({*pinned, pid, open.fd});
-              }
-              return;
-            }
+    const auto visit = [&](const procfs::OpenFd& open) {
+      const struct statx& sx = open.stat;
+      std::optional<std::string> link;
+      if (open.may_be_namespace()) {
+        std::error_code lec;
+        link = open.link(lec);
+        if (!link && lec.value() != ENOENT) {
+          failed(scan, lec); // an fd that may pin a namespace, unread
+        }
+        if (const auto pinned = link ? procfs::parse_ns_link(*link) : std::nullopt) {
+          if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
+            scan.fd_pins.push_back({*pinned, pid, open.fd});
           }
-          const dev_t rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
-          const bool device =
-              m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device;
-          const bool file = files && wanted(sx.stx_dev_major, sx.stx_dev_minor,
-                                            (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0);
-          if (!device && !file) {
-            return;
+          return;
+        }
+      }
+      const dev_t rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+      const bool device =
+          m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device;
+      const bool file = files && wanted(sx.stx_dev_major, sx.stx_dev_minor,
+                                        (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0);
+      if (!device && !file) {
+        return;
+      }
+      if (!link) {
+        std::error_code lec;
+        link = open.link(lec);
+        if (!link && lec.value() != ENOENT) {
+          failed(scan, lec);
+        }
+      }
+      // Only a path names a file; sockets, pipes and anonymous inodes
+      // keep no filesystem busy.
+      if (!link || link->empty() || (*link)[0] != '/') {
+        return;
+      }
+      if (device) {
+        scan.device_opens.push_back({pid, open.fd, rdev, *link});
+      }
+      if (file) {
+        scan.holds.push_back({pid, HoldKind::Fd, open.fd, sx.stx_dev_major, sx.stx_dev_minor,
+                              (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0, *link});
+      }
+    };
+    if (const auto known = known_fds(dir)) {
+      dir.for_each_known_fd(*known, visit, fec); // threads' own tables included
+      failed(scan, fec);
+    } else {
+      dir.for_each_fd(visit, fec);
+      failed(scan, fec);
+      // A thread with a file table of its own holds what /proc/PID/fd does
+      // not show.
+      for (const pid_t tid : other_threads) {
+        std::error_code kec;
+        const auto own_files = dir.thread_has_own_files(tid, kec);
+        if (!own_files) {
+          if (kec.value() != ESRCH) { // not gone: cannot tell what it holds
+            failed(scan, kec);
           }
-          if (!link) {
-            std::error_code lec;
-            link = open.link(lec);
-            if (!link && lec.value() != ENOENT) {
-              failed(scan, lec);
-            }
+          continue;
+        }
+        if (*own_files) {
+          std::error_code tfec;
+          dir.for_each_thread_fd(tid, visit, tfec);
+          if (tfec && tfec.value() != ENOENT && tfec.value() != ESRCH) {
+            failed(scan, tfec);
           }
-          // Only a path names a file; sockets, pipes and anonymous inodes
-          // keep no filesystem busy.
-          if (!link || link->empty() || (*link)[0] != '/') {
-            return;
-          }
-          if (device) {
-            scan.device_opens.push_back({pid, open.fd, rdev, *link});
-          }
-          if (file) {
-            scan.holds.push_back({pid, HoldKind::Fd, open.fd, sx.stx_dev_major, sx.stx_dev_minor,
-                                  (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0, *link});
-          }
-        },
-        fec);
-    failed(scan, fec);
+        }
+      }
+    }
     if (files) {
       scan_places(dir, scan);
     }
@@ -613,6 +749,8 @@ private:
   }
 
   const BuildOptions& m_options;
+  std::optional<kscan::OpenFiles> m_kernel_files;
+  bool m_kernel_files_pinned = false;
   procfs::ProcReader m_proc;
   std::map<NsId, sys::Fd> m_listed_fds; // from the kernel's list, while read
   Snapshot m_snapshot;

@@ -25,9 +25,19 @@ enum class MountDetail {
             // storage (list_namespace_mounts_external): tree, leaks, metrics
 };
 
+// Who reads every process's open fds: the kernel-side scan (BPF iterators,
+// kscan/) where the kernel and the caller's privileges allow it, else /proc.
+// Both give the same answers; NSRUN_SCAN_ENGINE forces one.
+enum class ScanEngine {
+  Auto, // bpf where it runs, else proc
+  Proc, // statx(2) of each /proc/PID/fd/N
+  Bpf,  // the iterator; where it cannot run, the scan fails (StateError)
+};
+
 struct BuildOptions
 {
   std::string proc_root = "/proc";
+  ScanEngine engine = ScanEngine::Auto;
   MountSource mounts = MountSource::Best;
   MountDetail detail = MountDetail::Full;
   // Record which processes have this block device open.

@@ -16,8 +16,10 @@
 # Prints median times over RUNS (default 5) runs, interleaved, with the
 # floor (holders-floor: only the syscalls any tool must make for holders'
 # answers, on every CPU), lsns, nsrun tree and nsrun leaks timed in the same
-# scenarios, each nsrun command's phases (-vv) and peak RSS, and a warning
-# when the load average is above 1 after waiting for it to settle.
+# scenarios, holders and leaks with each scan engine (the BPF one where it
+# runs, and /proc; their answers checked equal), each nsrun command's phases
+# (-vv) and peak RSS per engine, and a warning when the load average is
+# above 1 after waiting for it to settle.
 set -eu
 
 build=$(cd "${1:?usage: holders-bench.sh BUILD_DIR [PROCESSES NAMESPACES MOUNTS]}" && pwd)
@@ -87,6 +89,7 @@ measure() {
   label=$1
   load_warning=$(check_load)
   grep_times="" floor_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
+  hproc_times="" kproc_times=""
   r=0
   while [ "$r" -lt "$runs" ]; do
     t0=$(now_ns)
@@ -103,15 +106,26 @@ measure() {
     t4=$(now_ns)
     "$nsrun" leaks --json > /dev/null || true
     t5=$(now_ns)
+    NSRUN_SCAN_ENGINE=proc "$nsrun" holders --json "$loop" > "$scratch/proc.json" || true
+    t6=$(now_ns)
+    NSRUN_SCAN_ENGINE=proc "$nsrun" leaks --json > /dev/null || true
+    t7=$(now_ns)
     grep_times="$grep_times $((t1 - t0))"
     floor_times="$floor_times $((tf - t1))"
     holders_times="$holders_times $((t2 - tf))"
     lsns_times="$lsns_times $((t3 - t2))"
     tree_times="$tree_times $((t4 - t3))"
     leaks_times="$leaks_times $((t5 - t4))"
+    hproc_times="$hproc_times $((t6 - t5))"
+    kproc_times="$kproc_times $((t7 - t6))"
     r=$((r + 1))
   done
   grep -o '"pid": [0-9]*' "$scratch/nsrun.json" | awk '{ print $2 }' | sort -n > "$scratch/nsrun.out"
+  grep -o '"pid": [0-9]*' "$scratch/proc.json" | awk '{ print $2 }' | sort -n > "$scratch/proc.out"
+  if ! cmp -s "$scratch/proc.out" "$scratch/nsrun.out"; then
+    echo "$label: the engines' answers differ: bpf $(wc -l < "$scratch/nsrun.out") pids, proc $(wc -l < "$scratch/proc.out") pids" >&2
+    exit 1
+  fi
   if ! cmp -s "$scratch/grep.out" "$scratch/nsrun.out"; then
     echo "$label: answers differ: grep $(wc -l < "$scratch/grep.out") pids, nsrun $(wc -l < "$scratch/nsrun.out") pids" >&2
     diff "$scratch/grep.out" "$scratch/nsrun.out" | head >&2
@@ -130,21 +144,29 @@ measure() {
   f=$(median_ms "$floor_times")
   [ "$found" != none ] || f=0
   awk -v g="$g" -v f="$f" -v h="$h" -v l="$(median_ms "$lsns_times")" \
-    -v t="$(median_ms "$tree_times")" -v k="$(median_ms "$leaks_times")" 'BEGIN {
+    -v t="$(median_ms "$tree_times")" -v k="$(median_ms "$leaks_times")" \
+    -v hp="$(median_ms "$hproc_times")" -v kp="$(median_ms "$kproc_times")" 'BEGIN {
     printf "  grep -l %9.1f ms\n", g
     if (f > 0) {
       printf "  floor   %9.1f ms  %6.1fx grep\n", f, g / f
-      printf "  holders %9.1f ms  %6.1fx grep  %6.2fx floor\n", h, g / h, h / f
+      printf "  holders %9.1f ms  %6.1fx grep  %6.2fx floor  (scan engine: auto)\n", h, g / h, h / f
+      printf "  holders %9.1f ms  %6.1fx grep  %6.2fx floor  (scan engine: proc)\n", hp, g / hp, hp / f
+      printf "  leaks   %9.1f ms                %6.2fx floor  (auto)\n", k, k / f
+      printf "  leaks   %9.1f ms                %6.2fx floor  (proc)\n", kp, kp / f
     } else {
-      printf "  floor         n/a\n  holders %9.1f ms  %6.1fx grep\n", h, g / h
+      printf "  floor         n/a\n  holders %9.1f ms  %6.1fx grep  (auto)\n", h, g / h
+      printf "  holders %9.1f ms  %6.1fx grep  (proc)\n", hp, g / hp
+      printf "  leaks   %9.1f ms  (auto)\n  leaks   %9.1f ms  (proc)\n", k, kp
     }
-    printf "  lsns    %9.1f ms\n  tree    %9.1f ms  %6.2fx holders\n", l, t, t / h
-    printf "  leaks   %9.1f ms  %6.2fx holders\n", k, k / h }'
-  # One more run each with -vv: where the time goes, and peak memory.
-  for command in "holders $loop" tree leaks; do
-    # shellcheck disable=SC2086 # the subcommand and its argument
-    "$nsrun" $command --json -vv 2>&1 > /dev/null \
-      | sed -n 's/^nsrun: debug: \(phase .*\|peak RSS .*\)/    '"${command%% *}"': \1/p'
+    printf "  lsns    %9.1f ms\n  tree    %9.1f ms  %6.2fx holders\n", l, t, t / h }'
+  # One more run each with -vv: where the time goes, and peak memory, for
+  # each engine.
+  for engine in "" proc; do
+    for command in "holders $loop" tree leaks; do
+      # shellcheck disable=SC2086 # the subcommand and its argument
+      NSRUN_SCAN_ENGINE=$engine "$nsrun" $command --json -vv 2>&1 > /dev/null \
+        | sed -n 's/^nsrun: \(info: scan engine: [a-z]*\|debug: phase .*\|debug: peak RSS .*\)/    '"${command%% *}"': \1/p'
+    done
   done
 }
 

@@ -77,6 +77,8 @@ const CallErrors& fault_table()
       {"prlimit64", {"EPERM", "EINVAL"}},
       {"capget", {"EPERM"}},
       {"pidfd_open", {"ESRCH", "EMFILE"}},
+      // The kernel-side scan: any refusal means /proc instead.
+      {"bpf", {"EPERM", "ENOSYS", "ENOMEM", "EINVAL"}},
   };
   return table;
 }
@@ -360,7 +362,11 @@ RunResult faulted(const std::string& call, const std::string& err, std::uint64_t
   std::vector<std::string> argv = {
       fail_nth_binary(), call, err, std::to_string(nth), count_file, "--", inspect_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv);
+  // Every call of the /proc engine, which runs wherever the BPF one cannot;
+  // bpf(2) itself with the BPF engine, whose failures must fall back to it.
+  auto env = current_environment();
+  env.push_back(std::string("NSRUN_SCAN_ENGINE=") + (call == "bpf" ? "" : "proc"));
+  return run(argv, {.env = env});
 }
 
 // The first three calls after `before`, the last, and up to `spread` more

@@ -3,7 +3,7 @@
 # folder or one its library declares in DEPENDS (src/CMakeLists.txt, written
 # out as RULES, one "folder:dep;dep" line each), and the declared folders
 # form no cycle; nothing the launcher reaches includes a library only the
-# diagnostics may load (<libmount/...>, <CLI/...>, <nlohmann/...>,
+# diagnostics may load (<libmount/...>, <bpf/...>, <CLI/...>, <nlohmann/...>,
 # iostreams, locale, regex). Prints the graph, for the record.
 #   cmake -DSOURCE_DIR=... -DRULES=build/src/layering.txt -P layering.cmake
 cmake_minimum_required(VERSION 3.25)
@@ -93,7 +93,7 @@ while(todo)
     list(APPEND todo ${deps_${folder}})
   endif()
 endwhile()
-set(heavy "libmount/|blkid/|CLI/|nlohmann/|iostream>|sstream>|fstream>|locale>|regex>")
+set(heavy "libmount/|blkid/|bpf/|CLI/|nlohmann/|iostream>|sstream>|fstream>|locale>|regex>")
 foreach(source IN LISTS sources)
   if(source MATCHES "^([^/]+)/")
     set(owner "${CMAKE_MATCH_1}")

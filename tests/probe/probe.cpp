@@ -39,7 +39,8 @@ int number(const char* text)
 int usage()
 {
   std::fputs("usage: nsrun-probe pid|env|fds|mntns|listen|notify|exit N|kill SIG|sleep|"
-             "thread-unshare|thread-setns PATH|in-flight|hold-fd PATH|map PATH|daemon MOUNTPOINT "
+             "thread-unshare|thread-setns PATH|thread-files PATH|in-flight|hold-fd PATH|map PATH|"
+             "daemon MOUNTPOINT "
              "STATUSFILE|connect "
              "SOCKET\n",
              stderr);
@@ -179,6 +180,13 @@ int thread_setns(const char* path)
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     return fd >= 0 && ::unshare(CLONE_FS) == 0 && ::setns(fd, CLONE_NEWNS) == 0;
   });
+}
+
+// A thread with a file table of its own (unshare(CLONE_FILES)) that keeps
+// path open: /proc/PID/fd does not show it, /proc/PID/task/TID/fd does.
+int thread_files(const char* path)
+{
+  return in_a_thread([path] { return ::unshare(CLONE_FILES) == 0 && ::open(path, O_RDONLY) >= 0; });
 }
 
 // Keeps an fd open on path (such as another process's ns/mnt) and waits.
@@ -350,6 +358,8 @@ int main(int argc, char** argv)
     return thread_unshare();
   } else if (verb == "thread-setns" && argc > 2) {
     return thread_setns(argv[2]);
+  } else if (verb == "thread-files" && argc > 2) {
+    return thread_files(argv[2]);
   } else if (verb == "hold-fd" && argc > 2) {
     return hold_fd(argv[2]);
   } else if (verb == "in-flight") {

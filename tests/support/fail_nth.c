@@ -62,6 +62,7 @@ static const struct known syscalls[] = {
     {"pidfd_open", SYS_pidfd_open},
     {"statmount", 457},
     {"listmount", 458},
+    {"bpf", SYS_bpf},
 };
 
 static const struct known errnos[] = {

@@ -33,6 +33,7 @@ static const struct known syscalls[] = {
     {"unshare", SYS_unshare}, {"setns", SYS_setns}, {"mount", SYS_mount},
     {"statmount", 457},       {"listmount", 458},   {"fanotify_init", SYS_fanotify_init},
     {"open_tree", 428},       {"move_mount", 429},  {"mount_setattr", 442},
+    {"bpf", SYS_bpf},
 };
 
 static const struct known errnos[] = {

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel-side scan against /proc: for the processes a test made (others
+// come and go), the BPF iterator reports exactly the fds statx(2) of
+// /proc/PID/fd/N reports (device, device number, mode, mount id, inode) and
+// the start time /proc/PID/stat has; it numbers processes as the reader's
+// PID namespace does, in the initial one and in a nested one.
+#include "kscan/engine.hpp"
+#include "procfs/parse.hpp"
+#include "support/host.hpp"
+#include "support/pipe.hpp"
+#include "support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+#include <tuple>
+
+namespace nsrun::test {
+namespace {
+
+using Fields =
+    std::tuple<unsigned, unsigned, unsigned, unsigned, unsigned, std::uint64_t, std::uint64_t>;
+
+// fd -> (dev, rdev, mode, mount id, inode) as /proc shows them.
+std::map<int, Fields> fds_in_proc(pid_t pid)
+{
+  std::map<int, Fields> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* listing = ::opendir(dir.c_str());
+  require(listing != nullptr, "cannot list " + dir);
+  while (const dirent* e = ::readdir(listing)) {
+    if (e->d_name[0] == '.') {
+      continue;
+    }
+    struct statx sx = {};
+    if (::statx(AT_FDCWD, (dir + "/" + e->d_name).c_str(), AT_STATX_DONT_SYNC,
+                STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, &sx) != 0) {
+      continue; // closed since the listing
+    }
+    out[std::stoi(e->d_name)] = {sx.stx_dev_major,  sx.stx_dev_minor, sx.stx_rdev_major,
+                                 sx.stx_rdev_minor, sx.stx_mode,      sx.stx_mnt_id,
+                                 sx.stx_ino};
+  }
+  ::closedir(listing);
+  return out;
+}
+
+std::map<int, Fields> fds_in_engine(const kscan::OpenFiles& files, pid_t pid)
+{
+  std::map<int, Fields> out;
+  const auto it = files.find(pid);
+  if (it != files.end()) {
+    for (const auto& f : it->second.files) {
+      // ask_statx: the device is the superblock's, and statx is asked for
+      // what /proc says (a btrfs subvolume, overlayfs).
+      out[f.fd] = {f.ask_statx ? 0 : f.dev_major,
+                   f.ask_statx ? 0 : f.dev_minor,
+                   f.rdev_major,
+                   f.rdev_minor,
+                   f.mode,
+                   f.mnt_id,
+                   f.ino};
+    }
+  }
+  return out;
+}
+
+std::string show(const std::map<int, Fields>& fds)
+{
+  std::string out;
+  for (const auto& [fd, f] : fds) {
+    out += " " + std::to_string(fd) + "=" + std::to_string(std::get<0>(f)) + ":" +
+           std::to_string(std::get<1>(f)) + "/" + std::to_string(std::get<2>(f)) + ":" +
+           std::to_string(std::get<3>(f)) + "/" + std::to_string(std::get<4>(f)) + "/m" +
+           std::to_string(std::get<5>(f)) + "/i" + std::to_string(std::get<6>(f));
+  }
+  return out;
+}
+
+// A process holding a regular file, a directory, a pipe, /dev/null and a
+// namespace file open, paused until the pipe closes.
+void compare_with_proc()
+{
+  const auto own = kscan::own_pid_namespace();
+  require(own.has_value(), "the caller's PID namespace cannot be read");
+  const std::string file = scratch_dir() + "/held";
+  require(::close(::open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0, "create");
+  Pipe up;
+  const std::string script =
+      "exec 5<\"$0\" 6<\"$1\" 7</dev/null 8</proc/self/ns/mnt; echo up; exec sleep 1000";
+  auto holder = spawn({"sh", "-c", script, file, scratch_dir()}, {.fds = {{1, up.write_end()}}});
+  up.close_write();
+  require(up.read_line() == "up", "the holder did not start");
+  const auto reading = kscan::read_open_files(*own);
+  require(reading.files.has_value(), "the engine did not run: " + reading.why_not);
+  for (const pid_t pid : {holder.pid(), ::getpid()}) {
+    const auto proc = fds_in_proc(pid);
+    const auto engine = fds_in_engine(*reading.files, pid);
+    // The test's own fds change between the two reads (the engine's are
+    // among them): that it is there, numbered as /proc numbers it, is enough.
+    if (pid == ::getpid()) {
+      require(!engine.empty(),
+              "the engine does not number this process " + std::to_string(pid) + " as /proc does");
+      continue;
+    }
+    require(proc.size() >= 8, "the holder has " + std::to_string(proc.size()) + " fds");
+    const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto fields = stat ? procfs::parse_stat(*stat) : std::nullopt;
+    require(fields && fields->start_time == reading.files->at(pid).start_ticks,
+            "the start time differs from /proc's");
+    auto expected = proc;
+    for (auto& [fd, seen] : expected) {
+      const auto e = engine.find(fd);
+      if (e != engine.end() && std::get<0>(e->second) == 0 && std::get<1>(e->second) == 0) {
+        std::get<0>(seen) = 0; // asked of statx: see fds_in_engine
+        std::get<1>(seen) = 0;
+      }
+    }
+    require(engine == expected,
+            "pid " + std::to_string(pid) + ": engine" + show(engine) + "\n/proc" + show(proc));
+  }
+}
+
+TEST(Kscan, TheIteratorSeesWhatProcSeesInTheInitialPidNamespace)
+{
+  const auto host = in_fake_host(compare_with_proc, {.pid_namespace = false});
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+TEST(Kscan, TheIteratorNumbersProcessesAsANestedPidNamespaceDoes)
+{
+  const auto host = in_fake_host(compare_with_proc, {.pid_namespace = true});
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// A namespace that is not the reader's is not reported: the reader sees
+// only its own processes and their descendants' namespaces.
+TEST(Kscan, ProcessesOutsideTheReadersPidNamespaceAreNotReported)
+{
+  const auto host = in_fake_host(
+      [] {
+        // As if the reader were in a namespace that holds none of them:
+        // namespace inodes start at 0xf0000000, none is 1.
+        const auto reading = kscan::read_open_files(1);
+        require(reading.files.has_value(), "the engine did not run: " + reading.why_not);
+        require(reading.files->empty(),
+                std::to_string(reading.files->size()) + " processes of another namespace");
+      },
+      {.pid_namespace = true});
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// Without what differs from run to run: nsrun-inspect itself (a process of
+// the host's namespace) and the bound of the namespace id probe.
+void drop_self(nlohmann::json& j)
+{
+  if (j.is_array()) {
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& item : j) {
+      if (!(item.is_object() && item.contains("comm") && item["comm"] == "nsrun-inspect")) {
+        drop_self(item);
+        kept.push_back(std::move(item));
+      }
+    }
+    j = std::move(kept);
+  } else if (j.is_object()) {
+    j.erase("namespaces_listed_by");
+    for (auto& [key, value] : j.items()) {
+      drop_self(value);
+    }
+  }
+}
+
+std::string comparable(const std::string& out)
+{
+  auto j = nlohmann::json::parse(out);
+  drop_self(j);
+  return j.dump(2);
+}
+
+// Where bpf(2) is refused (a seccomp profile, no CAP_BPF, an old kernel),
+// the scan reads /proc and gives the same answer, never a blind spot; where
+// the BPF engine is forced and cannot run, the subcommand fails with the
+// reason.
+TEST(Kscan, ARefusedBpfMeansProcAndTheSameAnswer)
+{
+  const auto host = in_fake_host(
+      [] {
+        const std::string dir = scratch_dir() + "/fs";
+        require(::mkdir(dir.c_str(), 0755) == 0 &&
+                    ::mount("scratch-fs", dir.c_str(), "tmpfs", 0, nullptr) == 0,
+                "mount");
+        Pipe up;
+        auto holder = spawn({"unshare", "-m", "--propagation", "private", "sh", "-c",
+                             "exec 5<\"$0\"; echo up; exec sleep 1000", dir},
+                            {.fds = {{1, up.write_end()}}});
+        up.close_write();
+        require(up.read_line() == "up", "the holder did not start");
+        const auto bpf = run({nsrun_binary(), "holders", "-v", "--json", dir});
+        require(bpf.exit_code() == 0 && bpf.err.find("scan engine: bpf") != std::string::npos,
+                "with the engine: " + bpf.describe());
+        for (const char* err : {"EPERM", "ENOSYS"}) {
+          const auto refused = run({fake_syscall_binary(), std::string("bpf=") + err, "--",
+                                    nsrun_binary(), "holders", "-v", "--json", dir});
+          require(refused.exit_code() == 0 &&
+                      refused.err.find("scan engine: proc") != std::string::npos,
+                  std::string("bpf refused with ") + err + ": " + refused.describe());
+          require(comparable(refused.out) == comparable(bpf.out),
+                  std::string("bpf refused with ") + err + ": another answer:\n" + refused.out +
+                      "\nvs\n" + bpf.out);
+        }
+        auto env = current_environment();
+        env.emplace_back("NSRUN_SCAN_ENGINE=bpf");
+        const auto forced =
+            run({fake_syscall_binary(), "bpf=EPERM", "--", nsrun_binary(), "holders", dir},
+                {.env = env});
+        require(forced.exit_code() == 2 &&
+                    forced.err.find("NSRUN_SCAN_ENGINE=bpf, but the BPF engine cannot run here") !=
+                        std::string::npos &&
+                    forced.out.empty(),
+                "forced where it cannot run: " + forced.describe());
+      },
+      {.pid_namespace = true});
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+// The iterator stays pinned in /sys/fs/bpf/nsrun when that directory exists
+// (root's alone, on a bpf filesystem), and later scans read the pin; a
+// directory others could write is not trusted. On a bpf filesystem of the
+// test's own, which goes with its mount namespace.
+TEST(Kscan, ThePinnedIteratorServesLaterScansAndIsRootsAlone)
+{
+  const auto host = in_fake_host(
+      [] {
+        require(::mount("nsrun-test-bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0,
+                "mount a bpf filesystem");
+        const std::string dir = "/sys/fs/bpf/nsrun";
+        auto engine = [] {
+          const auto r = run({nsrun_binary(), "tree", "-v"});
+          require(r.exit_code() == 0, r.describe());
+          const auto at = r.err.find("scan engine: ");
+          require(at != std::string::npos, r.describe());
+          return r.err.substr(at, r.err.find('\n', at) - at);
+        };
+        auto pins = [&] {
+          const auto r = run({"ls", "-A", dir});
+          return r.exit_code() == 0 ? r.out : std::string("(no directory)");
+        };
+        require(engine().find("loaded for this scan") != std::string::npos &&
+                    pins() == "(no directory)",
+                "without the directory: nothing is pinned");
+        require(::mkdir(dir.c_str(), 0700) == 0, "mkdir " + dir);
+        require(engine().find("loaded for this scan") != std::string::npos, "the first scan");
+        const auto pinned = pins();
+        require(pinned.rfind("task_files-", 0) == 0 && pinned.find('\n') == pinned.size() - 1,
+                "one pin after the first scan: " + pinned);
+        struct stat st = {};
+        const std::string pin = dir + "/" + pinned.substr(0, pinned.size() - 1);
+        require(::stat(pin.c_str(), &st) == 0 && st.st_uid == 0 && (st.st_mode & 077) == 0,
+                "the pin is root's alone");
+        require(engine().find("pinned") != std::string::npos, "the second scan reads the pin");
+        require(::chmod(dir.c_str(), 0777) == 0, "chmod");
+        require(engine().find("loaded for this scan") != std::string::npos,
+                "a directory others can write is not trusted");
+      },
+      {.pid_namespace = true});
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
+} // namespace
+} // namespace nsrun::test
