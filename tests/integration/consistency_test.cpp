@@ -22,6 +22,7 @@
 #include "support/loop_device.hpp"
 #include "support/pipe.hpp"
 #include "support/process.hpp"
+#include "support/prometheus.hpp"
 #include "support/watch_process.hpp"
 
 #include <gtest/gtest.h>
@@ -49,17 +50,6 @@ RunResult nsrun(const std::vector<std::string>& args)
   return run(argv);
 }
 
-// The value of a series in metrics' text ("" if absent).
-std::string metric(const std::string& text, const std::string& series)
-{
-  const auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos) {
-    return {};
-  }
-  const auto start = at + series.size() + 2;
-  return text.substr(start, text.find('\n', start) - start);
-}
-
 // What leaks, metrics and tree say about leaks below the scratch directory.
 struct LeakAnswers
 {
@@ -75,9 +65,9 @@ LeakAnswers leak_answers()
   require(leaks.exit_code() == 0 || leaks.exit_code() == 1, "leaks: " + leaks.describe());
   a.leaks = leaks.exit_code() == 1;
   const auto metrics = nsrun({"metrics", "--under", scratch_dir()});
-  require(metrics.exit_code() == 0 && metric(metrics.out, "nsrun_scan_complete") == "1",
+  require(metrics.exit_code() == 0 && series_value(metrics.out, "nsrun_scan_complete") == "1",
           "metrics: " + metrics.describe());
-  a.metrics = metric(metrics.out, "nsrun_leaked_devices") != "0";
+  a.metrics = series_value(metrics.out, "nsrun_leaked_devices") != "0";
   const auto tree = nsrun({"tree", "--json"});
   require(tree.exit_code() == 0, "tree: " + tree.describe());
   const auto parsed = json::parse(tree.out); // alive through the loop
@@ -122,7 +112,8 @@ NamedAnswers named_answers(const std::string& name, const std::string& dir)
   const auto checked = json::parse(check.out);
   a.check_relation = checked["relation"];
   const auto metrics = nsrun({"metrics", "--ns-dir", dir});
-  const auto value = metric(metrics.out, "nsrun_named_namespace_isolated{name=\"" + name + "\"}");
+  const auto value =
+      series_value(metrics.out, "nsrun_named_namespace_isolated{name=\"" + name + "\"}");
   require(metrics.exit_code() == 0 && (value == "0" || value == "1"),
           "metrics: " + metrics.describe());
   a.metrics = value == "1";
@@ -266,25 +257,39 @@ TEST(Consistency, ASlaveThatLostItsMasterGetsOneAnswerFromEverySubcommand)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
+// A named namespace "app" made by running `command` in it, then copied by
+// a process that enters it and unshares with `propagation`. Before and
+// after the copy, every subcommand agrees; after it, none says isolated,
+// and watch, started before the copy, reports the change if there is one.
+// Returns what they agreed on before the copy.
+bool copied_named_namespace(const std::vector<std::string>& command, const std::string& propagation,
+                            const std::string& scenario)
+{
+  const std::string dir = scratch_dir() + "/ns";
+  std::vector<std::string> argv = {"--name", "app", "--ns-dir", dir, "--"};
+  argv.insert(argv.end(), command.begin(), command.end());
+  require(nsrun(argv).exit_code() == 0, scenario + ": the named namespace was not made");
+  const bool before = require_named_agreement("app", dir, scenario + ", before the copy");
+  Watch watch({"--ns-dir", dir}, {});
+  auto copy = copy_of_this_namespace(propagation, {"nsenter", "--mount=" + dir + "/app"});
+  require(!require_named_agreement("app", dir, scenario),
+          scenario + ": a mount of it is outside its family, yet isolated");
+  if (before) {
+    require_event(watch, "isolation", scenario);
+  }
+  require(watch.stop().first == 0, "watch did not stop cleanly");
+  return before;
+}
+
 TEST(Consistency, AnEscapedCopyOfANamedNamespaceIsNotIsolatedForEverySubcommand)
 {
   const auto host = in_fake_host(
       [] {
-        const std::string dir = scratch_dir() + "/ns";
         const std::string data = scratch_dir() + "/data";
         require(::mkdir(data.c_str(), 0755) == 0, "mkdir");
-        require(nsrun({"--name", "app", "--ns-dir", dir, "--", "mount", "-t", "tmpfs", "app-data",
-                       data})
-                        .exit_code() == 0,
-                "the named namespace was not made");
-        require(require_named_agreement("app", dir, "before the copy"),
-                "before the copy: not isolated");
-        Watch watch({"--ns-dir", dir}, {});
-        auto copy = copy_of_this_namespace("private", {"nsenter", "--mount=" + dir + "/app"});
-        require(!require_named_agreement("app", dir, "escaped copy"),
-                "escaped copy: isolated for every subcommand");
-        require_event(watch, "isolation", "escaped copy");
-        require(watch.stop().first == 0, "watch did not stop cleanly");
+        require(copied_named_namespace({"mount", "-t", "tmpfs", "app-data", data}, "private",
+                                       "escaped copy"),
+                "escaped copy: not isolated before the copy");
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;
@@ -296,19 +301,8 @@ TEST(Consistency, ANamedDaemonThatResharedItsRootGetsOneVerdict)
 {
   const auto host = in_fake_host(
       [] {
-        const std::string dir = scratch_dir() + "/ns";
-        require(nsrun({"--name", "app", "--ns-dir", dir, "--", "mount", "--make-rshared", "/"})
-                        .exit_code() == 0,
-                "the named namespace was not made");
-        const bool before = require_named_agreement("app", dir, "re-shared, no copy");
-        Watch watch({"--ns-dir", dir}, {});
-        auto copy = copy_of_this_namespace("unchanged", {"nsenter", "--mount=" + dir + "/app"});
-        const bool after = require_named_agreement("app", dir, "re-shared and copied");
-        require(!after, "re-shared and copied: a peer of its mounts outside, yet isolated");
-        if (before) {
-          require_event(watch, "isolation", "re-shared and copied");
-        }
-        require(watch.stop().first == 0, "watch did not stop cleanly");
+        (void)copied_named_namespace({"mount", "--make-rshared", "/"}, "unchanged",
+                                     "re-shared"); // isolated before the copy or not: agreed
       },
       kOwnPid1);
   EXPECT_TRUE(host.ok()) << host.report;

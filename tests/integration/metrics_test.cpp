@@ -5,6 +5,7 @@
 #include "support/host.hpp"
 #include "support/loop_device.hpp"
 #include "support/process.hpp"
+#include "support/prometheus.hpp"
 
 #include <gtest/gtest.h>
 
@@ -65,17 +66,6 @@ std::string scrape(int port)
   ::close(fd);
   const auto body = response.find("\r\n\r\n");
   return body == std::string::npos ? std::string() : response.substr(body + 4);
-}
-
-// The value of an unlabelled series in a scrape; "" if absent.
-std::string value_of(const std::string& scraped, const std::string& name)
-{
-  const auto at = scraped.find("\n" + name + " ");
-  if (at == std::string::npos) {
-    return {};
-  }
-  const auto start = at + name.size() + 2;
-  return scraped.substr(start, scraped.find('\n', start) - start);
 }
 
 // A leak whose mount point has every byte a label must escape.
@@ -181,12 +171,12 @@ TEST(Metrics, NodeExporterServesTheTextfileAndTheLeakGoesToZeroAfterDetach)
                     },
                     std::chrono::seconds(15)),
                 "node_exporter did not answer");
-        require(value_of(scraped, "nsrun_leaked_devices") == "1", "scraped: " + scraped);
+        require(series_value(scraped, "nsrun_leaked_devices") == "1", "scraped: " + scraped);
 
         require(nsrun({"holders", "--detach", leak.loop->path()}).exit_code() == 0, "detach");
         require(nsrun({"metrics", "--textfile", dir}).exit_code() == 0, "metrics again");
         scraped = scrape(port);
-        require(value_of(scraped, "nsrun_leaked_devices") == "0", "after detach: " + scraped);
+        require(series_value(scraped, "nsrun_leaked_devices") == "0", "after detach: " + scraped);
         require(scraped.find("nsrun_leaked_mounts{") == std::string::npos,
                 "the series of the freed copy is still there");
         exporter.kill();

@@ -5,7 +5,8 @@
 // --detach, leaks, tree, check, list, metrics without --textfile) runs
 // twice, through the /proc engine and through the BPF engine, and both must
 // give the same exit status and the same output; the BPF run's output is
-// passed on. Anything else runs once, as it is.
+// passed on. Anything else, and a run that sets NSRUN_SCAN_ENGINE itself,
+// runs once, as it is.
 //
 // What cannot be the same is taken out first: nsrun-inspect itself (its pid
 // differs between the runs; it shows as a process of the host's namespace),
@@ -164,7 +165,8 @@ int main(int argc, char** argv)
   std::vector<char*> args = {real};
   args.insert(args.end(), argv + 1, argv + argc);
   args.push_back(nullptr);
-  if (!read_only(argc, argv)) {
+  // A run that chose its engine itself is run as it is.
+  if (!read_only(argc, argv) || std::getenv("NSRUN_SCAN_ENGINE") != nullptr) {
     ::execv(real, args.data());
     std::perror("nsrun-differential: exec");
     return 127;
