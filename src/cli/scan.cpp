@@ -27,7 +27,7 @@ snapshot::BuildOptions scan_options()
     build.engine = snapshot::ScanEngine::Bpf;
   } else if (!chosen.empty()) {
     throw sys::UsageError("NSRUN_SCAN_ENGINE='" + text::printable(chosen) +
-                          "': use proc or bpf (or leave it unset: bpf where it runs)");
+                          "': use proc or bpf (or leave it unset: bpf where it stays pinned)");
   }
   return build;
 }

@@ -216,6 +216,11 @@ pid_t number_in(const nsrun_kscan_number (&numbers)[NSRUN_KSCAN_LEVELS], std::ui
 
 } // namespace
 
+bool pin_directory_ready()
+{
+  return static_cast<bool>(trusted_pin_dir());
+}
+
 Reading read_open_files(std::uint64_t pidns_inode)
 {
   Reading reading;

@@ -86,7 +86,8 @@ Exit status:
 Environment:
   NSRUN_NS_DIR            directory for named namespaces (see --ns-dir)
   NSRUN_SCAN_ENGINE       proc or bpf: who reads every process's open files
-                          for the diagnostics (default: bpf where it runs)
+                          for the diagnostics (default: bpf where
+                          /sys/fs/bpf/nsrun keeps it pinned)
   NSRUN_HOST_PIDNS        pid:[INODE] of a PID namespace that holds every
                           process (a harness that plays the host); see nsrun(1)
 

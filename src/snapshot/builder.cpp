@@ -208,6 +208,9 @@ private:
     std::string why_not;
     if (m_options.engine == ScanEngine::Proc) {
       why_not = "NSRUN_SCAN_ENGINE=proc";
+    } else if (m_options.engine == ScanEngine::Auto && !kscan::pin_directory_ready()) {
+      why_not = "the BPF engine runs where /sys/fs/bpf/nsrun keeps it pinned; loading it for "
+                "one scan costs more than it saves";
     } else if (m_proc.root() != "/proc") {
       why_not = "the processes are read from " + m_proc.root();
     } else if (const auto pidns = kscan::own_pid_namespace(); !pidns) {

@@ -26,10 +26,11 @@ enum class MountDetail {
 };
 
 // Who reads every process's open fds: the kernel-side scan (BPF iterators,
-// kscan/) where the kernel and the caller's privileges allow it, else /proc.
+// kscan/) where the kernel and the caller's privileges allow it and it can
+// stay pinned, else /proc.
 // Both give the same answers; NSRUN_SCAN_ENGINE forces one.
 enum class ScanEngine {
-  Auto, // bpf where it runs, else proc
+  Auto, // bpf where it runs and stays pinned (/sys/fs/bpf/nsrun), else proc
   Proc, // statx(2) of each /proc/PID/fd/N
   Bpf,  // the iterator; where it cannot run, the scan fails (StateError)
 };

@@ -77,7 +77,7 @@ const CallErrors& fault_table()
       {"prlimit64", {"EPERM", "EINVAL"}},
       {"capget", {"EPERM"}},
       {"pidfd_open", {"ESRCH", "EMFILE"}},
-      // The kernel-side scan: any refusal means /proc instead.
+      // The kernel-side scan.
       {"bpf", {"EPERM", "ENOSYS", "ENOMEM", "EINVAL"}},
   };
   return table;
@@ -362,10 +362,12 @@ RunResult faulted(const std::string& call, const std::string& err, std::uint64_t
   std::vector<std::string> argv = {
       fail_nth_binary(), call, err, std::to_string(nth), count_file, "--", inspect_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  // Every call of the /proc engine, which runs wherever the BPF one cannot;
-  // bpf(2) itself with the BPF engine, whose failures must fall back to it.
+  // Every call of the /proc engine, which runs wherever the BPF one does
+  // not; bpf(2) itself with the BPF engine forced (loaded for each scan, so
+  // that every run makes the same calls). Its falling back to /proc where
+  // bpf(2) fails is Kscan.ARefusedBpfMeansProcAndTheSameAnswer.
   auto env = current_environment();
-  env.push_back(std::string("NSRUN_SCAN_ENGINE=") + (call == "bpf" ? "" : "proc"));
+  env.push_back(std::string("NSRUN_SCAN_ENGINE=") + (call == "bpf" ? "bpf" : "proc"));
   return run(argv, {.env = env});
 }
 

@@ -187,6 +187,18 @@ std::string comparable(const std::string& out)
   return j.dump(2);
 }
 
+constexpr const char* kPinDir = "/sys/fs/bpf/nsrun";
+
+// The directory that lets the BPF engine run by default (it stays pinned
+// there), on a bpf filesystem of the test's own: it goes with the test's
+// mount namespace.
+void make_pin_directory()
+{
+  require(::mount("nsrun-test-bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0 &&
+              ::mkdir(kPinDir, 0700) == 0,
+          "a bpf filesystem with the pin directory");
+}
+
 // Where bpf(2) is refused (a seccomp profile, no CAP_BPF, an old kernel),
 // the scan reads /proc and gives the same answer, never a blind spot; where
 // the BPF engine is forced and cannot run, the subcommand fails with the
@@ -195,6 +207,7 @@ TEST(Kscan, ARefusedBpfMeansProcAndTheSameAnswer)
 {
   const auto host = in_fake_host(
       [] {
+        make_pin_directory();
         const std::string dir = scratch_dir() + "/fs";
         require(::mkdir(dir.c_str(), 0755) == 0 &&
                     ::mount("scratch-fs", dir.c_str(), "tmpfs", 0, nullptr) == 0,
@@ -208,6 +221,9 @@ TEST(Kscan, ARefusedBpfMeansProcAndTheSameAnswer)
         const auto bpf = run({nsrun_binary(), "holders", "-v", "--json", dir});
         require(bpf.exit_code() == 0 && bpf.err.find("scan engine: bpf") != std::string::npos,
                 "with the engine: " + bpf.describe());
+        // A pin is read without bpf(2): the refused runs have none to read.
+        require(run({"sh", "-c", std::string("rm -f ") + kPinDir + "/*"}).exit_code() == 0,
+                "unpin");
         for (const char* err : {"EPERM", "ENOSYS"}) {
           const auto refused = run({fake_syscall_binary(), std::string("bpf=") + err, "--",
                                     nsrun_binary(), "holders", "-v", "--json", dir});
@@ -243,7 +259,7 @@ TEST(Kscan, ThePinnedIteratorServesLaterScansAndIsRootsAlone)
       [] {
         require(::mount("nsrun-test-bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0,
                 "mount a bpf filesystem");
-        const std::string dir = "/sys/fs/bpf/nsrun";
+        const std::string dir = kPinDir;
         auto engine = [] {
           const auto r = run({nsrun_binary(), "tree", "-v"});
           require(r.exit_code() == 0, r.describe());
@@ -255,9 +271,9 @@ TEST(Kscan, ThePinnedIteratorServesLaterScansAndIsRootsAlone)
           const auto r = run({"ls", "-A", dir});
           return r.exit_code() == 0 ? r.out : std::string("(no directory)");
         };
-        require(engine().find("loaded for this scan") != std::string::npos &&
+        require(engine().find("scan engine: proc") != std::string::npos &&
                     pins() == "(no directory)",
-                "without the directory: nothing is pinned");
+                "without the directory: /proc, and nothing is pinned");
         require(::mkdir(dir.c_str(), 0700) == 0, "mkdir " + dir);
         require(engine().find("loaded for this scan") != std::string::npos, "the first scan");
         const auto pinned = pins();
@@ -269,7 +285,7 @@ TEST(Kscan, ThePinnedIteratorServesLaterScansAndIsRootsAlone)
                 "the pin is root's alone");
         require(engine().find("pinned") != std::string::npos, "the second scan reads the pin");
         require(::chmod(dir.c_str(), 0777) == 0, "chmod");
-        require(engine().find("loaded for this scan") != std::string::npos,
+        require(engine().find("scan engine: proc") != std::string::npos,
                 "a directory others can write is not trusted");
       },
       {.pid_namespace = true});
