@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -68,11 +69,10 @@ constexpr unsigned kernel_minor(std::uint32_t dev)
 // architecture Linux has), the kernel's nsec_to_clock_t of the same value.
 constexpr std::uint64_t kNanosecondsPerTick = 10'000'000;
 
-// Where the iterator stays pinned between scans, when the directory exists
-// (the package makes it: systemd-tmpfiles, at boot). Without it each scan
-// loads the program again.
+// Where the iterator stays pinned between scans, when the administrator
+// made the directory (mkdir -m 0700 /sys/fs/bpf/nsrun). Without it each
+// scan loads the program again.
 constexpr const char* kPinDir = "/sys/fs/bpf/nsrun";
-constexpr long kBpfFsMagic = 0xcafe4a11; // BPF_FS_MAGIC
 
 std::string errno_reason(const char* step, int err)
 {
@@ -80,15 +80,6 @@ std::string errno_reason(const char* step, int err)
 }
 
 } // namespace
-
-std::optional<std::uint64_t> own_pid_namespace()
-{
-  struct stat st = {};
-  if (::stat("/proc/self/ns/pid", &st) != 0) {
-    return std::nullopt;
-  }
-  return st.st_ino;
-}
 
 namespace {
 
@@ -121,7 +112,7 @@ sys::Fd trusted_pin_dir()
   sys::Fd dir(::open(kPinDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct statfs fs = {};
   struct stat st = {};
-  if (!dir || ::fstatfs(dir.get(), &fs) != 0 || fs.f_type != kBpfFsMagic ||
+  if (!dir || ::fstatfs(dir.get(), &fs) != 0 || fs.f_type != BPF_FS_MAGIC ||
       ::fstat(dir.get(), &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0) {
     return {};
   }

@@ -73,7 +73,4 @@ struct Reading
 // loads the program: 20 to 50 ms, more than the engine saves.
 [[nodiscard]] bool pin_directory_ready();
 
-// The inode of the caller's PID namespace; nullopt when /proc does not tell.
-[[nodiscard]] std::optional<std::uint64_t> own_pid_namespace();
-
 } // namespace nsrun::kscan

@@ -282,6 +282,27 @@ bool OpenFd::may_be_namespace() const
   return stat.stx_dev_major == 0 && S_ISREG(stat.stx_mode);
 }
 
+namespace {
+
+// statx of an fd's link (dir/name: "3" in fd/, or "fd/3"): what one open fd
+// points to. False when it was closed meanwhile (ENOENT), or with ec set
+// when it could not be looked at (then the process is not read whole).
+bool stat_fd(int dir, const char* name, struct statx& sx, std::error_code& ec)
+{
+  if (twice_if_gone([&] {
+        return ::statx(dir, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_MNT_ID,
+                       &sx) == 0;
+      })) {
+    return true;
+  }
+  if (errno != ENOENT && !ec) {
+    ec.assign(errno, std::generic_category()); // not closed: unseen
+  }
+  return false;
+}
+
+} // namespace
+
 bool PidDir::for_each_fd(const std::function<void(const OpenFd&)>& visit, std::error_code& ec) const
 {
   return for_each_fd_in("fd", visit, ec);
@@ -324,16 +345,9 @@ bool PidDir::for_each_fd_in(const std::string& path,
     if (!fd) {
       return;
     }
-    if (!twice_if_gone([&] {
-          return ::statx(dir.get(), name, AT_STATX_DONT_SYNC,
-                         STATX_TYPE | STATX_MODE | STATX_MNT_ID, &sx) == 0;
-        })) {
-      if (errno != ENOENT && !ec) {
-        ec.assign(errno, std::generic_category()); // not closed: unseen
-      }
-      return;
+    if (stat_fd(dir.get(), name, sx, ec)) {
+      visit(OpenFd(*fd, sx, dir.get(), name));
     }
-    visit(OpenFd(*fd, sx, dir.get(), name));
   });
   if (!listed) {
     ec.assign(errno, std::generic_category());
@@ -357,14 +371,9 @@ bool PidDir::for_each_known_fd(const std::vector<KnownFd>& fds,
       continue;
     }
     struct statx sx = {};
-    if (::statx(m_dir.get(), name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_MNT_ID,
-                &sx) != 0) {
-      if (errno != ENOENT && !ec) {
-        ec.assign(errno, std::generic_category()); // not closed: unseen
-      }
-      continue;
+    if (stat_fd(m_dir.get(), name, sx, ec)) {
+      visit(OpenFd(known.fd, sx, m_dir.get(), name));
     }
-    visit(OpenFd(known.fd, sx, m_dir.get(), name));
   }
   return !ec;
 }

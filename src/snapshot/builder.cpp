@@ -4,6 +4,7 @@
 #include "kscan/engine.hpp"
 #include "log/log.hpp"
 #include "mountinfo/own_mounts.hpp"
+#include "procfs/parse.hpp"
 #include "procfs/proc_reader.hpp"
 #include "procfs/vantage.hpp"
 #include "snapshot/mount_table.hpp"
@@ -123,7 +124,7 @@ public:
       coverage.blind.push_back("the list of processes in " + m_proc.root() +
                                " could not be read (" + sys::errno_name(list_error.value()) + ")");
     }
-    read_kernel_files();
+    read_kernel_files(vantage);
     std::vector<ProcessScan> scans(pids.size());
     parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
     check_own_scan(scans);
@@ -202,7 +203,7 @@ private:
   // The kernel-side scan of every process's open fds, when it runs here.
   // Its numbering is checked on nsrun's own process: /proc must number it
   // as the iterator does, else /proc is read instead.
-  void read_kernel_files()
+  void read_kernel_files(const procfs::Vantage& vantage)
   {
     const bool forced = m_options.engine == ScanEngine::Bpf;
     std::string why_not;
@@ -213,7 +214,7 @@ private:
                 "one scan costs more than it saves";
     } else if (m_proc.root() != "/proc") {
       why_not = "the processes are read from " + m_proc.root();
-    } else if (const auto pidns = kscan::own_pid_namespace(); !pidns) {
+    } else if (const auto pidns = procfs::parse_ns_link(vantage.pid_namespace, "pid"); !pidns) {
       why_not = "nsrun's own PID namespace cannot be read";
     } else {
       const auto start = Clock::now();

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -32,6 +33,16 @@ using Fields =
     std::tuple<unsigned, unsigned, unsigned, unsigned, unsigned, std::uint64_t, std::uint64_t>;
 
 // fd -> (dev, rdev, mode, mount id, inode) as /proc shows them.
+// The inode of the test's PID namespace (the reader's).
+std::optional<std::uint64_t> own_pid_namespace()
+{
+  struct stat st = {};
+  if (::stat("/proc/self/ns/pid", &st) != 0) {
+    return std::nullopt;
+  }
+  return st.st_ino;
+}
+
 // The engine needs the kernel's BTF (CO-RE relocates against it); where
 // there is none, nsrun reads /proc, which every other test covers.
 bool kernel_has_btf()
@@ -100,7 +111,7 @@ std::string show(const std::map<int, Fields>& fds)
 // namespace file open, paused until the pipe closes.
 void compare_with_proc()
 {
-  const auto own = kscan::own_pid_namespace();
+  const auto own = own_pid_namespace();
   require(own.has_value(), "the caller's PID namespace cannot be read");
   const std::string file = scratch_dir() + "/held";
   require(::close(::open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0, "create");
