@@ -32,8 +32,9 @@ namespace nsrun::kscan {
 namespace {
 
 // libbpf's own messages (why a load failed: a missing field, the verifier)
-// go to nsrun's log at debug level, never to stderr on their own.
-int libbpf_log(enum libbpf_print_level level, const char* format, va_list args)
+// go to nsrun's log at debug level, never to stderr on their own. The
+// attribute tells the compiler the format is libbpf's printf format.
+__attribute__((format(printf, 2, 0))) int libbpf_log(enum libbpf_print_level level, const char* format, va_list args)
 {
   if (level == LIBBPF_DEBUG) {
     return 0;
