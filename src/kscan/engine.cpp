@@ -6,10 +6,10 @@
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
 
-// The records the iterator writes, and the skeleton bpftool generated from
-// task_files.bpf.c with the object in it (build/generated/kscan/).
+// The records the iterators write, and the skeleton bpftool generated from
+// tasks.bpf.c with the object in it (build/generated/kscan/).
 #include "kscan/records.h"
-#include "kscan/task_files.skel.h"
+#include "kscan/tasks.skel.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,10 +20,13 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -34,7 +37,8 @@ namespace {
 // libbpf's own messages (why a load failed: a missing field, the verifier)
 // go to nsrun's log at debug level, never to stderr on their own. The
 // attribute tells the compiler the format is libbpf's printf format.
-__attribute__((format(printf, 2, 0))) int libbpf_log(enum libbpf_print_level level, const char* format, va_list args)
+__attribute__((format(printf, 2, 0))) int libbpf_log(enum libbpf_print_level level,
+                                                     const char* format, va_list args)
 {
   if (level == LIBBPF_DEBUG) {
     return 0;
@@ -51,9 +55,9 @@ __attribute__((format(printf, 2, 0))) int libbpf_log(enum libbpf_print_level lev
 
 struct SkeletonDeleter
 {
-  void operator()(task_files* skel) const { task_files::destroy(skel); }
+  void operator()(tasks* skel) const { tasks::destroy(skel); }
 };
-using Skeleton = std::unique_ptr<task_files, SkeletonDeleter>;
+using Skeleton = std::unique_ptr<tasks, SkeletonDeleter>;
 
 // The kernel's device encoding (major << 20 | minor), as the iterator reads
 // it from struct super_block and struct inode.
@@ -70,14 +74,23 @@ constexpr unsigned kernel_minor(std::uint32_t dev)
 // architecture Linux has), the kernel's nsec_to_clock_t of the same value.
 constexpr std::uint64_t kNanosecondsPerTick = 10'000'000;
 
-// Where the iterator stays pinned between scans, when the administrator
+// Where the iterators stay pinned between scans, when the administrator
 // made the directory (mkdir -m 0700 /sys/fs/bpf/nsrun). Without it each
-// scan loads the program again.
+// scan loads the programs again.
 constexpr const char* kPinDir = "/sys/fs/bpf/nsrun";
 
 std::string errno_reason(const char* step, int err)
 {
   return std::string(step) + " (" + sys::errno_name(err) + ")";
+}
+
+// The clock a task's start_boottime is on.
+std::uint64_t boottime_ns()
+{
+  timespec now = {};
+  ::clock_gettime(CLOCK_BOOTTIME, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000U +
+         static_cast<std::uint64_t>(now.tv_nsec);
 }
 
 } // namespace
@@ -96,14 +109,20 @@ std::uint64_t fnv1a(const void* data, std::size_t size)
   return hash;
 }
 
-std::string pin_name()
+// The three iterators, in the order they are read.
+enum Iterator { kFiles, kMaps, kPlaces, kIterators };
+constexpr const char* kProgramNames[kIterators] = {"task_files", "task_maps", "task_places"};
+
+// What this build's iterators are pinned as: each program's name, then a
+// hash of the BPF object ("task_files-0123456789abcdef").
+std::string pin_suffix()
 {
   std::size_t size = 0;
-  const void* elf = task_files::elf_bytes(&size);
-  char name[64];
-  std::snprintf(name, sizeof name, "task_files-%016llx",
+  const void* elf = tasks::elf_bytes(&size);
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, "-%016llx",
                 static_cast<unsigned long long>(fnv1a(elf, size)));
-  return name;
+  return suffix;
 }
 
 // The pin directory, when it is there and only root can change it: a
@@ -120,7 +139,7 @@ sys::Fd trusted_pin_dir()
   return dir;
 }
 
-// Reads the iterator pinned in the pin directory; nullopt when there is none
+// Reads an iterator pinned in the pin directory; nullopt when there is none
 // that root alone could have pinned.
 std::optional<std::string> read_pinned(int dir, const std::string& name)
 {
@@ -136,22 +155,27 @@ std::optional<std::string> read_pinned(int dir, const std::string& name)
   return bytes;
 }
 
-// Pins the link for the next scans, and unpins what older builds pinned.
-void pin(bpf_link* link, int dir, const std::string& name)
+// Pins the links for the next scans, and unpins what older builds pinned.
+void pin(bpf_link* const (&links)[kIterators], int dir, const std::string& suffix)
 {
-  const std::string path = std::string(kPinDir) + "/" + name;
-  if (const int err = bpf_link__pin(link, path.c_str()); err != 0) {
-    log::debug("cannot pin the BPF iterator at {}: {}", path, sys::errno_name(-err));
-    return;
+  for (int i = 0; i < kIterators; ++i) {
+    const std::string path = std::string(kPinDir) + "/" + kProgramNames[i] + suffix;
+    // EEXIST: a scan running beside this one pinned the same build first.
+    if (const int err = bpf_link__pin(links[i], path.c_str()); err != 0 && err != -EEXIST) {
+      log::debug("cannot pin the BPF iterator at {}: {}", path, sys::errno_name(-err));
+      return;
+    }
+    bpf_link__disconnect(links[i]); // stays pinned when this process ends
   }
-  bpf_link__disconnect(link); // stays pinned when this process ends
   DIR* listing = ::fdopendir(::dup(dir));
   if (listing == nullptr) {
     return;
   }
   while (const dirent* e = ::readdir(listing)) {
     const std::string_view other = e->d_name;
-    if (other.rfind("task_files-", 0) == 0 && other != name) {
+    const bool ours = other.size() > suffix.size() &&
+                      other.compare(other.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (other.rfind("task_", 0) == 0 && !ours) {
       // An older build's: nothing reads it any more.
       (void)::unlinkat(dir, e->d_name, 0); // a failure leaves a stale pin, nothing worse
     }
@@ -159,38 +183,61 @@ void pin(bpf_link* link, int dir, const std::string& name)
   ::closedir(listing);
 }
 
-// Loads the program, runs it once, and pins it when the pin directory is
-// there; the bytes it wrote, or why not.
-std::optional<std::string> load_and_read(int pin_dir, const std::string& name, std::string& why_not)
+// Runs an attached iterator once: the bytes it wrote.
+std::optional<std::string> run(bpf_link* link, std::string& why_not)
 {
-  libbpf_set_print(libbpf_log);
-  Skeleton skel(task_files::open());
-  if (!skel) {
-    why_not = errno_reason("the BPF object does not open", errno);
-    return std::nullopt;
-  }
-  if (const int err = task_files::load(skel.get()); err != 0) {
-    why_not = errno_reason("the kernel refuses the BPF iterator (no BTF, no CAP_BPF and "
-                           "CAP_PERFMON, or a kernel without iter/task_file)",
-                           -err);
-    return std::nullopt;
-  }
-  bpf_link* link = bpf_program__attach_iter(skel->progs.task_files, nullptr);
-  if (link == nullptr) {
-    why_not = errno_reason("the BPF iterator does not attach", errno);
-    return std::nullopt;
-  }
-  skel->links.task_files = link; // destroyed with the skeleton
   const sys::Fd iter(bpf_iter_create(bpf_link__fd(link)));
   std::string bytes;
   if (!iter || !sys::read_all(iter.get(), bytes)) {
     why_not = errno_reason("the BPF iterator cannot be read", errno);
     return std::nullopt;
   }
-  if (pin_dir >= 0) {
-    pin(link, pin_dir, name);
-  }
   return bytes;
+}
+
+// Loads the programs, runs each once, and pins them when the pin directory
+// is there; the bytes each wrote, or why not.
+bool load_and_read(int pin_dir, const std::string& suffix, std::string (&out)[kIterators],
+                   std::uint64_t& started_ns, std::string& why_not)
+{
+  libbpf_set_print(libbpf_log);
+  Skeleton skel(tasks::open());
+  if (!skel) {
+    why_not = errno_reason("the BPF object does not open", errno);
+    return false;
+  }
+  if (const int err = tasks::load(skel.get()); err != 0) {
+    why_not = errno_reason("the kernel refuses the BPF iterators (no BTF, no CAP_BPF and "
+                           "CAP_PERFMON, or a kernel without iter/task_file, iter/task_vma "
+                           "or a field they read)",
+                           -err);
+    return false;
+  }
+  bpf_program* const programs[kIterators] = {skel->progs.task_files, skel->progs.task_maps,
+                                             skel->progs.task_places};
+  bpf_link** const owned[kIterators] = {&skel->links.task_files, &skel->links.task_maps,
+                                        &skel->links.task_places};
+  bpf_link* links[kIterators] = {};
+  for (int i = 0; i < kIterators; ++i) {
+    links[i] = bpf_program__attach_iter(programs[i], nullptr);
+    if (links[i] == nullptr) {
+      why_not = errno_reason("the BPF iterator does not attach", errno);
+      return false;
+    }
+    *owned[i] = links[i]; // destroyed with the skeleton
+  }
+  started_ns = boottime_ns();
+  for (int i = 0; i < kIterators; ++i) {
+    auto bytes = run(links[i], why_not);
+    if (!bytes) {
+      return false;
+    }
+    out[i] = std::move(*bytes);
+  }
+  if (pin_dir >= 0) {
+    pin(links, pin_dir, suffix);
+  }
+  return true;
 }
 
 // The number of the process in the namespace with this inode; 0 when it is
@@ -213,47 +260,125 @@ bool pin_directory_ready()
   return static_cast<bool>(trusted_pin_dir());
 }
 
-Reading read_open_files(std::uint64_t pidns_inode)
+namespace {
+
+// Each iterator's output is whole records; anything else is cut short.
+template<typename Record>
+bool for_each_record(const std::string& bytes, const std::function<void(const Record&)>& visit)
+{
+  if (bytes.size() % sizeof(Record) != 0) {
+    return false;
+  }
+  for (std::size_t at = 0; at < bytes.size(); at += sizeof(Record)) {
+    Record r{};
+    std::memcpy(&r, bytes.data() + at, sizeof r);
+    visit(r);
+  }
+  return true;
+}
+
+// The process a record is of, once its start time is known to agree with
+// what the other records of that pid say.
+Process& process_of(Processes& processes, pid_t pid, std::uint64_t start_boottime)
+{
+  auto [it, added] = processes.try_emplace(pid);
+  Process& p = it->second;
+  if (added) {
+    p.start_ns = start_boottime;
+    p.start_ticks = start_boottime / kNanosecondsPerTick;
+  } else if (p.start_ns != start_boottime) {
+    p.mixed = true;
+  }
+  return p;
+}
+
+std::optional<Place> place_of(const nsrun_kscan_place& p)
+{
+  if ((p.flags & NSRUN_KSCAN_PRESENT) == 0) {
+    return std::nullopt;
+  }
+  return Place{kernel_major(p.dev), kernel_minor(p.dev), p.mnt_id, p.ino,
+               (p.flags & NSRUN_KSCAN_ASK_STATX) != 0};
+}
+
+} // namespace
+
+Reading read_processes(std::uint64_t pidns_inode)
 {
   Reading reading;
   const sys::Fd pin_dir = trusted_pin_dir();
-  const std::string name = pin_name();
-  std::optional<std::string> bytes;
+  const std::string suffix = pin_suffix();
+  std::string bytes[kIterators];
+  bool read = false;
   if (pin_dir) {
-    bytes = read_pinned(pin_dir.get(), name);
-    reading.pinned = bytes.has_value();
-  }
-  if (!bytes) {
-    bytes = load_and_read(pin_dir.get(), name, reading.why_not);
-    if (!bytes) {
-      return reading;
+    reading.started_ns = boottime_ns();
+    read = true;
+    for (int i = 0; i < kIterators && read; ++i) {
+      auto pinned = read_pinned(pin_dir.get(), kProgramNames[i] + suffix);
+      read = pinned.has_value();
+      if (read) {
+        bytes[i] = std::move(*pinned);
+      }
     }
+    reading.pinned = read;
   }
-  if (bytes->size() % sizeof(nsrun_kscan_fd) != 0) {
-    reading.why_not = "the BPF iterator's output is cut short";
+  if (!read && !load_and_read(pin_dir.get(), suffix, bytes, reading.started_ns, reading.why_not)) {
     return reading;
   }
-  OpenFiles files;
-  for (std::size_t at = 0; at < bytes->size(); at += sizeof(nsrun_kscan_fd)) {
-    nsrun_kscan_fd r{};
-    std::memcpy(&r, bytes->data() + at, sizeof r);
-    const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
-    if (pid == 0) {
-      continue; // not in the reader's PID namespace
-    }
-    const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
-    if (r.thread != 0 && tid == 0) {
-      continue;
-    }
-    auto& process = files[pid];
-    process.start_ticks = r.start_boottime / kNanosecondsPerTick;
-    process.start_ns = r.start_boottime;
-    process.files.push_back({static_cast<int>(r.fd), tid, kernel_major(r.dev), kernel_minor(r.dev),
-                             kernel_major(r.rdev), kernel_minor(r.rdev),
-                             static_cast<mode_t>(r.mode), r.mnt_id, r.ino,
-                             (r.flags & NSRUN_KSCAN_ASK_STATX) != 0});
+  Processes processes;
+  const bool whole =
+      for_each_record<nsrun_kscan_fd>(
+          bytes[kFiles],
+          [&](const nsrun_kscan_fd& r) {
+            const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
+            const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
+            if (pid == 0 || (r.thread != 0 && tid == 0)) {
+              return; // not in the reader's PID namespace
+            }
+            process_of(processes, pid, r.start_boottime)
+                .files.push_back({static_cast<int>(r.fd), tid, kernel_major(r.dev),
+                                  kernel_minor(r.dev), kernel_major(r.rdev), kernel_minor(r.rdev),
+                                  static_cast<mode_t>(r.mode), r.mnt_id, r.ino,
+                                  (r.flags & NSRUN_KSCAN_ASK_STATX) != 0});
+          }) &&
+      for_each_record<nsrun_kscan_map>(
+          bytes[kMaps],
+          [&](const nsrun_kscan_map& r) {
+            const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
+            if (pid == 0) {
+              return;
+            }
+            Process& p = process_of(processes, pid, r.start_boottime);
+            p.maps_unsure = p.maps_unsure || (r.flags & NSRUN_KSCAN_UNSURE) != 0;
+            const std::pair device{kernel_major(r.dev), kernel_minor(r.dev)};
+            if (std::find(p.mapped_devices.begin(), p.mapped_devices.end(), device) ==
+                p.mapped_devices.end()) {
+              p.mapped_devices.push_back(device);
+            }
+          }) &&
+      for_each_record<nsrun_kscan_task>(bytes[kPlaces], [&](const nsrun_kscan_task& r) {
+        const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
+        const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
+        if (pid == 0 || (r.thread != 0 && tid == 0)) {
+          return;
+        }
+        Process& p = process_of(processes, pid, r.start_boottime);
+        if (r.thread != 0) {
+          p.threads.push_back({tid, r.mnt_ns});
+          return;
+        }
+        p.leader_seen = true;
+        p.mnt_ns = r.mnt_ns;
+        p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
+        p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
+        p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
+        p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
+      });
+  if (!whole) {
+    reading.why_not = "a BPF iterator's output is cut short";
+    return reading;
   }
-  reading.files = std::move(files);
+  reading.processes = std::move(processes);
   return reading;
 }
 

@@ -83,6 +83,11 @@ struct inode
   struct super_block* i_sb;
 };
 
+struct dentry
+{
+  struct inode* d_inode;
+};
+
 struct vfsmount
 {
   struct dentry* mnt_root;
@@ -104,6 +109,41 @@ struct file
 {
   struct path f_path;
   struct inode* f_inode;
+  unsigned int f_mode;
+};
+
+/* Only whether the kernel has it (6.6 and later): a file mapped through
+ * overlayfs or FUSE passthrough is then one of these, and /proc shows the
+ * file the user opened, not the one mapped. */
+struct backing_file
+{
+  struct file file;
+};
+
+struct fs_struct
+{
+  struct path root;
+  struct path pwd;
+};
+
+struct mm_struct
+{
+  struct file* exe_file;
+};
+
+struct mnt_namespace
+{
+  struct ns_common ns;
+};
+
+struct nsproxy
+{
+  struct mnt_namespace* mnt_ns;
+};
+
+struct vm_area_struct
+{
+  struct file* vm_file;
 };
 
 struct task_struct
@@ -113,6 +153,21 @@ struct task_struct
   struct pid* thread_pid;
   struct task_struct* group_leader;
   u64 start_boottime;
+  struct fs_struct* fs;
+  struct mm_struct* mm;
+  struct nsproxy* nsproxy;
+};
+
+struct bpf_iter__task
+{
+  union
+  {
+    struct bpf_iter_meta* meta;
+  };
+  union
+  {
+    struct task_struct* task;
+  };
 };
 
 struct bpf_iter__task_file
@@ -129,6 +184,22 @@ struct bpf_iter__task_file
   union
   {
     struct file* file;
+  };
+};
+
+struct bpf_iter__task_vma
+{
+  union
+  {
+    struct bpf_iter_meta* meta;
+  };
+  union
+  {
+    struct task_struct* task;
+  };
+  union
+  {
+    struct vm_area_struct* vma;
   };
 };
 

@@ -124,7 +124,7 @@ public:
       coverage.blind.push_back("the list of processes in " + m_proc.root() +
                                " could not be read (" + sys::errno_name(list_error.value()) + ")");
     }
-    read_kernel_files(vantage);
+    read_kernel(vantage);
     std::vector<ProcessScan> scans(pids.size());
     parallel_for(pids.size(), 256, [&](std::size_t i) { scans[i] = scan_process(pids[i]); });
     check_own_scan(scans);
@@ -200,10 +200,10 @@ private:
     }
   }
 
-  // The kernel-side scan of every process's open fds, when it runs here.
-  // Its numbering is checked on nsrun's own process: /proc must number it
-  // as the iterator does, else /proc is read instead.
-  void read_kernel_files(const procfs::Vantage& vantage)
+  // The kernel-side scan of every process, when it runs here. Its
+  // numbering is checked on nsrun's own process: /proc must number it as
+  // the iterators do, else /proc is read instead.
+  void read_kernel(const procfs::Vantage& vantage)
   {
     const bool forced = m_options.engine == ScanEngine::Bpf;
     std::string why_not;
@@ -218,22 +218,24 @@ private:
       why_not = "nsrun's own PID namespace cannot be read";
     } else {
       const auto start = Clock::now();
-      auto reading = kscan::read_open_files(*pidns);
-      log::debug("phase kernel files: {} in {:.1f} ms",
-                 reading.files ? std::to_string(reading.files->size()) + " processes" : "not read",
+      auto reading = kscan::read_processes(*pidns);
+      log::debug("phase kernel: {} in {:.1f} ms",
+                 reading.processes ? std::to_string(reading.processes->size()) + " processes"
+                                   : "not read",
                  ms(Clock::now() - start));
-      if (!reading.files) {
+      const auto self =
+          reading.processes ? reading.processes->find(::getpid()) : kscan::Processes::iterator{};
+      if (!reading.processes) {
         why_not = reading.why_not;
-      } else if (reading.files->count(::getpid()) == 0) {
-        why_not = "the iterator does not number nsrun's own process as /proc does";
+      } else if (self == reading.processes->end() || !self->second.leader_seen) {
+        why_not = "the iterators do not number nsrun's own process as /proc does";
       } else {
-        m_kernel_files = std::move(reading.files);
-        m_kernel_files_pinned = reading.pinned;
+        m_kernel = std::move(reading);
       }
     }
-    if (m_kernel_files) {
-      log::info("scan engine: bpf (open files of {} processes read by a BPF iterator, {})",
-                m_kernel_files->size(), m_kernel_files_pinned ? "pinned" : "loaded for this scan");
+    if (m_kernel) {
+      log::info("scan engine: bpf ({} processes read by BPF iterators, {})",
+                m_kernel->processes->size(), m_kernel->pinned ? "pinned" : "loaded for this scan");
       return;
     }
     if (forced) {
@@ -243,18 +245,18 @@ private:
     log::info("scan engine: proc ({})", why_not);
   }
 
-  // The kernel's task list against /proc's listing: a process the iterator
+  // The kernel's task list against /proc's listing: a process the iterators
   // saw, that started before /proc was listed and still exists with the
   // same start time, yet was not listed, is one /proc hides (an overmounted
   // /proc/PID, a filtered listing): nsrun is blind to it. Processes that
   // came or went in between are no difference.
   void cross_check(const std::vector<pid_t>& listed, std::uint64_t listed_at_ns)
   {
-    if (!m_kernel_files) {
+    if (!m_kernel) {
       return;
     }
     const std::set<pid_t> in_proc(listed.begin(), listed.end());
-    for (const auto& [pid, process] : *m_kernel_files) {
+    for (const auto& [pid, process] : *m_kernel->processes) {
       if (in_proc.count(pid) != 0 || process.start_ns >= listed_at_ns) {
         continue;
       }
@@ -269,27 +271,31 @@ private:
     }
   }
 
-  // What the kernel-side scan read of this process, if it is the process
-  // whose directory this is: the same pid and the same start time (a pid
-  // names another process once its own has gone), and not a zombie.
-  [[nodiscard]] std::optional<std::vector<procfs::PidDir::KnownFd>>
-  known_fds(const procfs::PidDir& dir) const
+  // What the iterators read of this process, when it is whole: every
+  // iterator ran after it started (one started later may be missing from
+  // some), its records agree on who it is, and it is not exiting.
+  [[nodiscard]] const kscan::Process* kernel_process(pid_t pid) const
   {
-    if (!m_kernel_files) {
-      return std::nullopt;
+    if (!m_kernel) {
+      return nullptr;
     }
-    const auto it = m_kernel_files->find(dir.pid());
-    if (it == m_kernel_files->end()) {
-      return std::nullopt; // no open file then, or started since: /proc tells
+    const auto it = m_kernel->processes->find(pid);
+    if (it == m_kernel->processes->end()) {
+      return nullptr; // started since, or gone: /proc tells
     }
-    const auto stat = dir.stat_fields();
-    if (!stat || stat->start_time != it->second.start_ticks || stat->state == 'Z' ||
-        stat->state == 'X') {
-      return std::nullopt;
+    const kscan::Process& p = it->second;
+    if (p.mixed || !p.leader_seen || p.mnt_ns == 0 || p.start_ns >= m_kernel->started_ns) {
+      return nullptr;
     }
+    return &p;
+  }
+
+  // The open files the iterators read, as the /proc walk would visit them.
+  static std::vector<procfs::PidDir::KnownFd> known_fds(const kscan::Process& k)
+  {
     std::vector<procfs::PidDir::KnownFd> fds;
-    fds.reserve(it->second.files.size());
-    for (const auto& f : it->second.files) {
+    fds.reserve(k.files.size());
+    for (const auto& f : k.files) {
       procfs::PidDir::KnownFd known;
       known.fd = f.fd;
       known.tid = f.tid;
@@ -328,6 +334,9 @@ private:
 
   ProcessScan scan_process(pid_t pid) const
   {
+    if (const kscan::Process* k = kernel_process(pid)) {
+      return scan_from_kernel(pid, *k);
+    }
     ProcessScan scan;
     scan.pid = pid;
     std::error_code dec;
@@ -344,6 +353,66 @@ private:
       scan.gone = (err == ENOENT || err == ESRCH) && dir->gone();
     }
     return scan;
+  }
+
+  // Whether an open file matters to the question, so that its link must
+  // be read: it may pin a namespace (only its link tells which), it is the
+  // device asked about, or a file on a filesystem BuildOptions::files asks
+  // for.
+  [[nodiscard]] bool fd_matters(const struct statx& sx) const
+  {
+    const bool may_be_namespace = sx.stx_dev_major == 0 && S_ISREG(sx.stx_mode);
+    return may_be_namespace || opened_device(sx) ||
+           (m_options.files != BuildOptions::Files::None &&
+            wanted(sx.stx_dev_major, sx.stx_dev_minor,
+                   (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0));
+  }
+
+  [[nodiscard]] bool opened_device(const struct statx& sx) const
+  {
+    return m_options.opened_device && S_ISBLK(sx.stx_mode) &&
+           makedev(sx.stx_rdev_major, sx.stx_rdev_minor) == *m_options.opened_device;
+  }
+
+  // One open fd of a process whose mount namespace is own: a namespace it
+  // pins, the device asked about, a file on a filesystem asked about.
+  void visit_fd(const procfs::OpenFd& open, NsId own, ProcessScan& scan) const
+  {
+    const struct statx& sx = open.stat;
+    if (!fd_matters(sx)) {
+      return;
+    }
+    std::error_code lec;
+    const auto link = open.link(lec);
+    if (!link && lec.value() != ENOENT) {
+      failed(scan, lec); // an fd that matters, unread
+    }
+    if (!link) {
+      return; // closed since
+    }
+    if (open.may_be_namespace()) {
+      if (const auto pinned = procfs::parse_ns_link(*link)) {
+        if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
+          scan.fd_pins.push_back({*pinned, scan.pid, open.fd});
+        }
+        return;
+      }
+    }
+    // Only a path names a file; sockets, pipes and anonymous inodes keep
+    // no filesystem busy.
+    if (link->empty() || (*link)[0] != '/') {
+      return;
+    }
+    const std::uint64_t mnt_id = (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0;
+    if (opened_device(sx)) {
+      scan.device_opens.push_back(
+          {scan.pid, open.fd, makedev(sx.stx_rdev_major, sx.stx_rdev_minor), *link});
+    }
+    if (m_options.files != BuildOptions::Files::None &&
+        wanted(sx.stx_dev_major, sx.stx_dev_minor, mnt_id)) {
+      scan.holds.push_back(
+          {scan.pid, HoldKind::Fd, open.fd, sx.stx_dev_major, sx.stx_dev_minor, mnt_id, *link});
+    }
   }
 
   void read_process(const procfs::PidDir& dir, ProcessScan& scan) const
@@ -382,81 +451,117 @@ private:
         }
       }
     }
-    std::error_code fec;
-    const bool files = m_options.files != BuildOptions::Files::None;
     const auto visit = [&](const procfs::OpenFd& open) {
-      const struct statx& sx = open.stat;
-      std::optional<std::string> link;
-      if (open.may_be_namespace()) {
-        std::error_code lec;
-        link = open.link(lec);
-        if (!link && lec.value() != ENOENT) {
-          failed(scan, lec); // an fd that may pin a namespace, unread
-        }
-        if (const auto pinned = link ? procfs::parse_ns_link(*link) : std::nullopt) {
-          if (*pinned != own) { // an fd on its own namespace keeps nothing extra alive
-            scan.fd_pins.push_back({*pinned, pid, open.fd});
-          }
-          return;
-        }
-      }
-      const dev_t rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
-      const bool device =
-          m_options.opened_device && S_ISBLK(sx.stx_mode) && rdev == *m_options.opened_device;
-      const bool file = files && wanted(sx.stx_dev_major, sx.stx_dev_minor,
-                                        (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0);
-      if (!device && !file) {
-        return;
-      }
-      if (!link) {
-        std::error_code lec;
-        link = open.link(lec);
-        if (!link && lec.value() != ENOENT) {
-          failed(scan, lec);
-        }
-      }
-      // Only a path names a file; sockets, pipes and anonymous inodes
-      // keep no filesystem busy.
-      if (!link || link->empty() || (*link)[0] != '/') {
-        return;
-      }
-      if (device) {
-        scan.device_opens.push_back({pid, open.fd, rdev, *link});
-      }
-      if (file) {
-        scan.holds.push_back({pid, HoldKind::Fd, open.fd, sx.stx_dev_major, sx.stx_dev_minor,
-                              (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0, *link});
-      }
+      visit_fd(open, own, scan);
     };
-    if (const auto known = known_fds(dir)) {
-      dir.for_each_known_fd(*known, visit, fec); // threads' own tables included
-      failed(scan, fec);
-    } else {
-      dir.for_each_fd(visit, fec);
-      failed(scan, fec);
-      // A thread with a file table of its own holds what /proc/PID/fd does
-      // not show.
-      for (const pid_t tid : other_threads) {
-        std::error_code kec;
-        const auto own_files = dir.thread_has_own_files(tid, kec);
-        if (!own_files) {
-          if (kec.value() != ESRCH) { // not gone: cannot tell what it holds
-            failed(scan, kec);
-          }
-          continue;
+    std::error_code fec;
+    dir.for_each_fd(visit, fec);
+    failed(scan, fec);
+    // A thread with a file table of its own holds what /proc/PID/fd does
+    // not show.
+    for (const pid_t tid : other_threads) {
+      std::error_code kec;
+      const auto own_files = dir.thread_has_own_files(tid, kec);
+      if (!own_files) {
+        if (kec.value() != ESRCH) { // not gone: cannot tell what it holds
+          failed(scan, kec);
         }
-        if (*own_files) {
-          std::error_code tfec;
-          dir.for_each_thread_fd(tid, visit, tfec);
-          if (tfec && tfec.value() != ENOENT && tfec.value() != ESRCH) {
-            failed(scan, tfec);
-          }
+        continue;
+      }
+      if (*own_files) {
+        std::error_code tfec;
+        dir.for_each_thread_fd(tid, visit, tfec);
+        if (tfec && tfec.value() != ENOENT && tfec.value() != ESRCH) {
+          failed(scan, tfec);
         }
       }
     }
-    if (files) {
-      scan_places(dir, scan);
+    if (m_options.files != BuildOptions::Files::None) {
+      for (const auto& place : kPlaces) {
+        place_from_proc(dir, place.link, place.kind, scan);
+      }
+      mappings_from_proc(dir, scan);
     }
+  }
+
+  // A process the iterators read whole. Only /proc tells a link's text (a
+  // path, which namespace), what statx(2) says where the superblock's
+  // device may not be it, and the paths of mappings: the process's
+  // directory is opened only when one of those is needed, which for most
+  // processes it is not.
+  ProcessScan scan_from_kernel(pid_t pid, const kscan::Process& k) const
+  {
+    ProcessScan scan;
+    scan.pid = pid;
+    scan.mnt_ns = k.mnt_ns;
+    for (const auto& t : k.threads) {
+      // A thread exiting (no namespace any more) holds nothing.
+      if (t.mnt_ns != 0 && t.mnt_ns != k.mnt_ns) {
+        scan.threads.push_back({t.tid, pid, t.mnt_ns});
+      }
+    }
+    const bool files = m_options.files != BuildOptions::Files::None;
+    const auto fds = known_fds(k);
+    const bool fds_need_proc = std::any_of(
+        fds.begin(), fds.end(), [&](const auto& f) { return f.ask_statx || fd_matters(f.stat); });
+    const std::optional<kscan::Place>* places[] = {&k.cwd, &k.root, &k.exe};
+    bool places_need_proc = false;
+    for (std::size_t i = 0; files && i < std::size(kPlaces); ++i) {
+      const auto& place = *places[i];
+      places_need_proc =
+          places_need_proc ||
+          (place ? place->ask_statx || wanted(place->dev_major, place->dev_minor, place->mnt_id)
+                 : !(kPlaces[i].kind == HoldKind::Exe && k.without_memory));
+    }
+    const bool maps_need_proc =
+        files && !k.without_memory &&
+        (k.maps_unsure || std::any_of(k.mapped_devices.begin(), k.mapped_devices.end(),
+                                      [&](const auto& d) { return wanted(d.first, d.second, 0); }));
+    if (!fds_need_proc && !places_need_proc && !maps_need_proc) {
+      return scan;
+    }
+    std::error_code dec;
+    const auto dir = m_proc.pid_dir(pid, dec);
+    if (!dir) {
+      scan.gone = dec.value() == ENOENT || dec.value() == ESRCH;
+      scan.error = dec;
+      return scan;
+    }
+    const auto stat = dir->stat_fields();
+    if (!stat) {
+      scan.gone = dir->gone();
+      scan.error = std::make_error_code(std::errc::io_error);
+      return scan;
+    }
+    if (stat->start_time != k.start_ticks || stat->state == 'Z' || stat->state == 'X') {
+      // The process the iterators read has exited (its pid may name
+      // another one by now): it holds nothing.
+      scan.gone = true;
+      return scan;
+    }
+    if (fds_need_proc) {
+      std::error_code fec;
+      dir->for_each_known_fd(
+          fds, [&](const procfs::OpenFd& open) { visit_fd(open, k.mnt_ns, scan); }, fec);
+      failed(scan, fec);
+    }
+    for (std::size_t i = 0; places_need_proc && i < std::size(kPlaces); ++i) {
+      const auto& place = *places[i];
+      if (!place || place->ask_statx) {
+        place_from_proc(*dir, kPlaces[i].link, kPlaces[i].kind, scan);
+      } else {
+        add_place(*dir, kPlaces[i].link, kPlaces[i].kind,
+                  {place->dev_major, place->dev_minor, place->mnt_id}, scan);
+      }
+    }
+    if (maps_need_proc) {
+      mappings_from_proc(*dir, scan);
+    }
+    if (scan.error) {
+      const int err = scan.error.value();
+      scan.gone = (err == ENOENT || err == ESRCH) && dir->gone();
+    }
+    return scan;
   }
 
   // Whether a file on this filesystem, reached through this mount (0: not
@@ -491,27 +596,49 @@ private:
     }
   }
 
-  // Working directory, root, executable and mappings (what fuser -m reads
-  // besides fds); one mapping per filesystem is enough to name it.
-  void scan_places(const procfs::PidDir& dir, ProcessScan& scan) const
+  // Working directory, root, executable and mappings: what fuser -m reads
+  // besides fds.
+  struct PlaceLink
   {
-    static constexpr std::pair<const char*, HoldKind> places[] = {
-        {"cwd", HoldKind::Cwd}, {"root", HoldKind::Root}, {"exe", HoldKind::Exe}};
-    for (const auto& [link, kind] : places) {
-      std::error_code ec;
-      const auto t = dir.target_of(link, ec);
-      // Only a process without memory (a kernel thread) has no executable;
-      // a missing cwd or root is checked by PidDir::gone.
-      if (ec && !(kind == HoldKind::Exe && ec.value() == ENOENT && dir.without_memory())) {
-        failed(scan, ec);
-      }
-      if (t && wanted(t->major, t->minor, t->mnt_id)) {
-        char path[4096];
-        const ssize_t n = ::readlinkat(dir.fd(), link, path, sizeof path);
-        scan.holds.push_back({dir.pid(), kind, -1, t->major, t->minor, t->mnt_id,
-                              n > 0 ? std::string(path, static_cast<std::size_t>(n)) : ""});
-      }
+    const char* link;
+    HoldKind kind;
+  };
+  static constexpr PlaceLink kPlaces[] = {
+      {"cwd", HoldKind::Cwd}, {"root", HoldKind::Root}, {"exe", HoldKind::Exe}};
+
+  // A place, from statx(2) of its magic link.
+  void place_from_proc(const procfs::PidDir& dir, const char* link, HoldKind kind,
+                       ProcessScan& scan) const
+  {
+    std::error_code ec;
+    const auto t = dir.target_of(link, ec);
+    // Only a process without memory (a kernel thread) has no executable;
+    // a missing cwd or root is checked by PidDir::gone.
+    if (ec && !(kind == HoldKind::Exe && ec.value() == ENOENT && dir.without_memory())) {
+      failed(scan, ec);
     }
+    if (t) {
+      add_place(dir, link, kind, *t, scan);
+    }
+  }
+
+  // A place that is where it is, kept when its filesystem is asked about.
+  void add_place(const procfs::PidDir& dir, const char* link, HoldKind kind,
+                 const procfs::PidDir::Target& t, ProcessScan& scan) const
+  {
+    if (!wanted(t.major, t.minor, t.mnt_id)) {
+      return;
+    }
+    char path[4096];
+    const ssize_t n = ::readlinkat(dir.fd(), link, path, sizeof path);
+    scan.holds.push_back({dir.pid(), kind, -1, t.major, t.minor, t.mnt_id,
+                          n > 0 ? std::string(path, static_cast<std::size_t>(n)) : ""});
+  }
+
+  // The mappings of files on a filesystem asked about; one mapping per
+  // filesystem is enough to name it.
+  void mappings_from_proc(const procfs::PidDir& dir, ProcessScan& scan) const
+  {
     std::error_code mec;
     const auto maps = dir.mapped_files(
         [this](unsigned major, unsigned minor) { return wanted(major, minor, 0); }, mec);
@@ -753,8 +880,7 @@ private:
   }
 
   const BuildOptions& m_options;
-  std::optional<kscan::OpenFiles> m_kernel_files;
-  bool m_kernel_files_pinned = false;
+  std::optional<kscan::Reading> m_kernel; // what the BPF engine read, when it ran
   procfs::ProcReader m_proc;
   std::map<NsId, sys::Fd> m_listed_fds; // from the kernel's list, while read
   Snapshot m_snapshot;

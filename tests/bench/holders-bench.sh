@@ -94,9 +94,9 @@ measure() {
   label=$1
   # The first scan loads the BPF program (and pins it): what a host without
   # the pin directory pays on every scan.
-  rm -f /sys/fs/bpf/nsrun/task_files-* 2>/dev/null || true
+  rm -f /sys/fs/bpf/nsrun/task_* 2>/dev/null || true
   first_load=$("$nsrun" holders --json -vv "$loop" 2>&1 > /dev/null \
-    | sed -n 's/^nsrun: debug: phase kernel files: .* in \(.*\) ms$/\1/p')
+    | sed -n 's/^nsrun: debug: phase kernel: .* in \(.*\) ms$/\1/p')
   load_warning=$(check_load)
   grep_times="" floor_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
   hproc_times="" kproc_times=""
@@ -169,7 +169,7 @@ measure() {
       printf "  leaks   %9.1f ms  (auto)\n  leaks   %9.1f ms  (proc)\n", k, kp
     }
     printf "  lsns    %9.1f ms\n  tree    %9.1f ms  %6.2fx holders\n", l, t, t / h }'
-  echo "  the BPF engine's first scan, which loads and pins it: kernel files in ${first_load:-n/a} ms"
+  echo "  the BPF engine's first scan, which loads and pins it: kernel phase in ${first_load:-n/a} ms"
   # One more run each with -vv: where the time goes, and peak memory, for
   # each engine.
   for engine in "" proc; do

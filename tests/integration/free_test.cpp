@@ -78,13 +78,14 @@ bool exclusive_open_works(const std::string& device)
 }
 
 // Starts a shell in a private copy of the namespace; returns when it has
-// done `setup` and said so.
-Process unsharer(const std::string& setup, const std::vector<std::string>& flags = {})
+// done `setup` and said so (`then` says "ready" and waits).
+Process unsharer(const std::string& setup, const std::vector<std::string>& flags = {},
+                 const std::string& then = "echo ready && exec sleep 1000")
 {
   Pipe ready;
   std::vector<std::string> argv = {"unshare", "-m"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), {"sh", "-c", setup + " && echo ready && exec sleep 1000"});
+  argv.insert(argv.end(), {"sh", "-c", setup + " && " + then});
   auto p = spawn(argv, {.fds = {{1, ready.write_end()}}});
   ready.close_write();
   require(ready.read_line() == "ready", "the unsharer did not start: " + setup);
@@ -102,10 +103,19 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
     std::string what;
     std::string setup;
     std::string words; // how holders describes the hold
+    // What the holder runs once set up: it says "ready", then waits.
+    std::string then = "echo ready && exec sleep 1000";
   };
+  // A static shell copied onto the filesystem: the process runs it from
+  // there, and says so only once it does.
+  const std::string own_shell = "cp /bin/busybox MNT/busybox";
+  const std::string shell_waits = "MNT/busybox sh -c 'echo ready; exec MNT/busybox sleep 1000'";
   const std::vector<Case> cases = {
       {"open file", "exec 3>MNT/log", "has MNT/log open (fd 3)"},
       {"working directory", "mkdir -p MNT/dir && cd MNT/dir", "has its working directory in it"},
+      {"executable", own_shell, "runs MNT/busybox from it", "exec " + shell_waits},
+      {"root directory", own_shell, "has its root directory in it",
+       "exec chroot MNT /busybox sh -c 'echo ready; exec /busybox sleep 1000'"},
       {"mapping", "", "has MNT/mapped mapped in memory"},
       // Kernels before 6.11 have no PROCMAP_QUERY: the maps text instead.
       {"mapping, read as text", "", "has MNT/mapped mapped in memory"},
@@ -132,7 +142,7 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
                                require(out.read_line() == "mapped", "no mapping");
                                return p;
                              }()
-                           : unsharer(replace(c.setup));
+                           : unsharer(replace(c.setup), {}, replace(c.then));
           disk.unmount();
           const std::string pid = std::to_string(holder.pid());
           require(!exclusive_open_works(disk.dev()), c.what + ": the device should be busy");
@@ -261,6 +271,74 @@ TEST(Free, AFilesystemKeptOnlyByFilesAfterALazyUnmountIsALeak)
                                               "executable and the rest are on mounted "
                                               "filesystems): " +
                                               after.describe());
+        },
+        kOwnPid1);
+    EXPECT_TRUE(host.ok()) << c.what << ": " << host.report;
+  }
+}
+
+// Files reached through overlayfs: an open file, a working directory, a
+// mapping (from Linux 6.6 the mapped file is a layer's, while /proc names
+// the overlay's) and an executable. holders of the overlay names each, with
+// either scan engine (the differential pass compares them).
+TEST(Free, FilesReachedThroughOverlayfsHoldIt)
+{
+  struct Case
+  {
+    std::string what;
+    std::string hold; // the "hold" holders --json gives it
+  };
+  const std::vector<Case> cases = {
+      {"open file", "fd"}, {"working directory", "cwd"}, {"mapping", "map"}, {"executable", "exe"}};
+  for (const auto& c : cases) {
+    const auto host = in_fake_host(
+        [&] {
+          const std::string base = scratch_dir();
+          const std::string merged = base + "/merged";
+          for (const std::string d : {"/layers", "/merged"}) {
+            require(::mkdir((base + d).c_str(), 0755) == 0, "mkdir " + d);
+          }
+          require(::mount("nsrun-test", (base + "/layers").c_str(), "tmpfs", 0, nullptr) == 0,
+                  "mount the layers' tmpfs");
+          for (const std::string d : {"/layers/lower", "/layers/upper", "/layers/work"}) {
+            require(::mkdir((base + d).c_str(), 0755) == 0, "mkdir " + d);
+          }
+          std::ofstream(base + "/layers/lower/data") << std::string(8192, 'x');
+          const auto copied = run({"cp", "/bin/busybox", base + "/layers/lower/busybox"});
+          require(copied.exit_code() == 0,
+                  "copy a static shell into the lower layer: " + copied.describe());
+          const std::string options = "lowerdir=" + base + "/layers/lower,upperdir=" + base +
+                                      "/layers/upper,workdir=" + base + "/layers/work";
+          require(::mount("nsrun-test", merged.c_str(), "overlay", 0, options.c_str()) == 0,
+                  "mount overlayfs");
+          Pipe ready;
+          const std::vector<std::string> argv =
+              c.what == "mapping"
+                  ? std::vector<std::string>{probe_binary(), "map", merged + "/data"}
+              : c.what == "executable"
+                  ? std::vector<std::string>{merged + "/busybox", "sh", "-c",
+                                             "echo mapped; exec " + merged + "/busybox sleep 1000"}
+                  : std::vector<std::string>{
+                        "sh", "-c",
+                        (c.what == "open file" ? "exec 3<\"$0\"/data" : "cd \"$0\"") +
+                            std::string(" && echo mapped && exec sleep 1000"),
+                        merged};
+          Process holder = spawn(argv, {.fds = {{1, ready.write_end()}}});
+          ready.close_write();
+          require(ready.read_line() == "mapped", c.what + ": the holder did not start");
+          const auto r = nsrun({"holders", "--json", merged});
+          require(r.exit_code() == 0, c.what + ": " + r.describe());
+          const auto report = json::parse(r.out);
+          bool named = false;
+          for (const auto& f : report["files"]) {
+            named = named || (f["pid"] == holder.pid() && f["hold"] == c.hold);
+          }
+          require(report["status"] == "held" && named, c.what + ": holders must name pid " +
+                                                           std::to_string(holder.pid()) + " (" +
+                                                           c.hold + "): " + report.dump());
+          holder.kill();
+          require(::umount(merged.c_str()) == 0 && ::umount((base + "/layers").c_str()) == 0,
+                  c.what + ": unmount");
         },
         kOwnPid1);
     EXPECT_TRUE(host.ok()) << c.what << ": " << host.report;

@@ -21,10 +21,16 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace nsrun::test {
 namespace {
@@ -75,7 +81,7 @@ std::map<int, Fields> fds_in_proc(pid_t pid)
   return out;
 }
 
-std::map<int, Fields> fds_in_engine(const kscan::OpenFiles& files, pid_t pid)
+std::map<int, Fields> fds_in_engine(const kscan::Processes& files, pid_t pid)
 {
   std::map<int, Fields> out;
   const auto it = files.find(pid);
@@ -107,8 +113,68 @@ std::string show(const std::map<int, Fields>& fds)
   return out;
 }
 
+// The devices of a process's file-backed mappings, as /proc/PID/maps has
+// them (an inode: a file).
+std::set<std::pair<unsigned, unsigned>> mapped_devices_in_proc(pid_t pid)
+{
+  std::set<std::pair<unsigned, unsigned>> out;
+  const auto maps = read_file("/proc/" + std::to_string(pid) + "/maps");
+  require(maps.has_value(), "cannot read the maps of " + std::to_string(pid));
+  std::istringstream lines(*maps);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string range, perms, offset, dev;
+    unsigned long long inode = 0;
+    fields >> range >> perms >> offset >> dev >> inode;
+    unsigned major = 0, minor = 0;
+    if (inode != 0 && std::sscanf(dev.c_str(), "%x:%x", &major, &minor) == 2) {
+      out.insert({major, minor});
+    }
+  }
+  return out;
+}
+
+// The mount namespace, working directory, root, executable and mapped
+// devices the iterators read are what /proc says.
+void compare_places_with_proc(const kscan::Process& k, pid_t pid)
+{
+  const std::string dir = "/proc/" + std::to_string(pid);
+  struct stat ns = {};
+  require(::stat((dir + "/ns/mnt").c_str(), &ns) == 0, "stat " + dir + "/ns/mnt");
+  require(k.leader_seen && k.mnt_ns == ns.st_ino, "mount namespace " + std::to_string(k.mnt_ns) +
+                                                      ", /proc says " + std::to_string(ns.st_ino));
+  require(!k.without_memory, "a process with memory");
+  const std::pair<const char*, const std::optional<kscan::Place>*> places[] = {
+      {"cwd", &k.cwd}, {"root", &k.root}, {"exe", &k.exe}};
+  for (const auto& [link, place] : places) {
+    struct statx sx = {};
+    require(::statx(AT_FDCWD, (dir + "/" + link).c_str(), AT_STATX_DONT_SYNC,
+                    STATX_INO | STATX_MNT_ID, &sx) == 0,
+            "statx " + dir + "/" + link);
+    require(place->has_value(), std::string("no ") + link + " from the engine");
+    const auto& p = **place;
+    require(p.ask_statx || (p.dev_major == sx.stx_dev_major && p.dev_minor == sx.stx_dev_minor &&
+                            p.ino == sx.stx_ino),
+            std::string(link) + ": engine " + std::to_string(p.dev_major) + ":" +
+                std::to_string(p.dev_minor) + " inode " + std::to_string(p.ino) + ", /proc " +
+                std::to_string(sx.stx_dev_major) + ":" + std::to_string(sx.stx_dev_minor) +
+                " inode " + std::to_string(sx.stx_ino));
+    require(p.mnt_id == sx.stx_mnt_id, std::string(link) + ": mount id " +
+                                           std::to_string(p.mnt_id) + ", /proc " +
+                                           std::to_string(sx.stx_mnt_id));
+  }
+  const std::set<std::pair<unsigned, unsigned>> engine(k.mapped_devices.begin(),
+                                                       k.mapped_devices.end());
+  const auto proc = mapped_devices_in_proc(pid);
+  require(k.maps_unsure || engine == proc, "mapped devices: engine " +
+                                               std::to_string(engine.size()) + ", /proc " +
+                                               std::to_string(proc.size()));
+  require(!proc.empty(), "a process maps its executable");
+}
+
 // A process holding a regular file, a directory, a pipe, /dev/null and a
-// namespace file open, paused until the pipe closes.
+// namespace file open, in a directory of the test's, paused until the pipe
+// closes.
 void compare_with_proc()
 {
   const auto own = own_pid_namespace();
@@ -117,15 +183,16 @@ void compare_with_proc()
   require(::close(::open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0, "create");
   Pipe up;
   const std::string script =
-      "exec 5<\"$0\" 6<\"$1\" 7</dev/null 8</proc/self/ns/mnt; echo up; exec sleep 1000";
+      "cd \"$1\" && exec 5<\"$0\" 6<\"$1\" 7</dev/null 8</proc/self/ns/mnt; echo up; "
+      "exec sleep 1000";
   auto holder = spawn({"sh", "-c", script, file, scratch_dir()}, {.fds = {{1, up.write_end()}}});
   up.close_write();
   require(up.read_line() == "up", "the holder did not start");
-  const auto reading = kscan::read_open_files(*own);
-  require(reading.files.has_value(), "the engine did not run: " + reading.why_not);
+  const auto reading = kscan::read_processes(*own);
+  require(reading.processes.has_value(), "the engine did not run: " + reading.why_not);
   for (const pid_t pid : {holder.pid(), ::getpid()}) {
     const auto proc = fds_in_proc(pid);
-    const auto engine = fds_in_engine(*reading.files, pid);
+    const auto engine = fds_in_engine(*reading.processes, pid);
     // The test's own fds change between the two reads (the engine's are
     // among them): that it is there, numbered as /proc numbers it, is enough.
     if (pid == ::getpid()) {
@@ -136,7 +203,7 @@ void compare_with_proc()
     require(proc.size() >= 8, "the holder has " + std::to_string(proc.size()) + " fds");
     const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     const auto fields = stat ? procfs::parse_stat(*stat) : std::nullopt;
-    require(fields && fields->start_time == reading.files->at(pid).start_ticks,
+    require(fields && fields->start_time == reading.processes->at(pid).start_ticks,
             "the start time differs from /proc's");
     auto expected = proc;
     for (auto& [fd, seen] : expected) {
@@ -148,6 +215,7 @@ void compare_with_proc()
     }
     require(engine == expected,
             "pid " + std::to_string(pid) + ": engine" + show(engine) + "\n/proc" + show(proc));
+    compare_places_with_proc(reading.processes->at(pid), pid);
   }
 }
 
@@ -169,6 +237,68 @@ TEST(Kscan, TheIteratorNumbersProcessesAsANestedPidNamespaceDoes)
   EXPECT_TRUE(host.ok()) << host.report;
 }
 
+// From Linux 6.6 a file mapped through overlayfs is a backing file: the
+// mapping's file is the layer's, while /proc/PID/maps names the overlay's.
+// The engine must never report the layer's device as the answer: either
+// the devices it reports are /proc's, or it leaves the mappings to /proc.
+// And a working directory there is left to statx (overlayfs's st_dev is
+// not always its superblock's).
+TEST(Kscan, AMappingThroughOverlayfsIsNeverMisread)
+{
+  if (!kernel_has_btf()) {
+    GTEST_SKIP() << kNeedsBtf;
+  }
+  const auto host = in_fake_host(
+      [] {
+        const std::string base = scratch_dir();
+        for (const char* d : {"/layers", "/merged"}) {
+          require(::mkdir((base + d).c_str(), 0755) == 0, std::string("mkdir ") + d);
+        }
+        require(::mount("nsrun-test", (base + "/layers").c_str(), "tmpfs", 0, nullptr) == 0,
+                "mount the layers' tmpfs");
+        for (const char* d : {"/layers/lower", "/layers/upper", "/layers/work"}) {
+          require(::mkdir((base + d).c_str(), 0755) == 0, std::string("mkdir ") + d);
+        }
+        std::ofstream(base + "/layers/lower/data") << std::string(8192, 'x');
+        const std::string options = "lowerdir=" + base + "/layers/lower,upperdir=" + base +
+                                    "/layers/upper,workdir=" + base + "/layers/work";
+        require(::mount("nsrun-test", (base + "/merged").c_str(), "overlay", 0, options.c_str()) ==
+                    0,
+                "mount overlayfs");
+        Pipe up;
+        auto holder = spawn({"sh", "-c", "cd \"$0\" && exec \"$1\" map \"$0/data\"",
+                             base + "/merged", probe_binary()},
+                            {.fds = {{1, up.write_end()}}});
+        up.close_write();
+        require(up.read_line() == "mapped", "the holder did not map the file");
+        const auto own = own_pid_namespace();
+        require(own.has_value(), "the caller's PID namespace cannot be read");
+        const auto reading = kscan::read_processes(*own);
+        require(reading.processes.has_value(), "the engine did not run: " + reading.why_not);
+        const auto it = reading.processes->find(holder.pid());
+        require(it != reading.processes->end(), "the holder is not in the engine's reading");
+        const kscan::Process& k = it->second;
+        struct stat merged = {};
+        require(::stat((base + "/merged/data").c_str(), &merged) == 0, "stat the merged file");
+        const std::pair overlay{major(merged.st_dev), minor(merged.st_dev)};
+        require(mapped_devices_in_proc(holder.pid()).count(overlay) == 1,
+                "/proc names the overlay's file for the mapping");
+        const bool has_overlay = std::find(k.mapped_devices.begin(), k.mapped_devices.end(),
+                                           overlay) != k.mapped_devices.end();
+        require(has_overlay || k.maps_unsure,
+                "the engine reports the layer's device for a mapping through overlayfs, and "
+                "does not leave it to /proc");
+        require(k.cwd.has_value() && k.cwd->ask_statx,
+                "a working directory on overlayfs is left to statx");
+        holder.kill();
+        require(::umount((base + "/merged").c_str()) == 0 &&
+                    ::umount((base + "/layers").c_str()) == 0,
+                "unmount");
+      },
+      {.pid_namespace = false});
+  EXPECT_TRUE(host.ok()) << host.report;
+}
+
 // A namespace that is not the reader's is not reported: the reader sees
 // only its own processes and their descendants' namespaces.
 TEST(Kscan, ProcessesOutsideTheReadersPidNamespaceAreNotReported)
@@ -180,10 +310,10 @@ TEST(Kscan, ProcessesOutsideTheReadersPidNamespaceAreNotReported)
       [] {
         // As if the reader were in a namespace that holds none of them:
         // namespace inodes start at 0xf0000000, none is 1.
-        const auto reading = kscan::read_open_files(1);
-        require(reading.files.has_value(), "the engine did not run: " + reading.why_not);
-        require(reading.files->empty(),
-                std::to_string(reading.files->size()) + " processes of another namespace");
+        const auto reading = kscan::read_processes(1);
+        require(reading.processes.has_value(), "the engine did not run: " + reading.why_not);
+        require(reading.processes->empty(),
+                std::to_string(reading.processes->size()) + " processes of another namespace");
       },
       {.pid_namespace = true});
   EXPECT_TRUE(host.ok()) << host.report;
@@ -312,13 +442,31 @@ TEST(Kscan, ThePinnedIteratorServesLaterScansAndIsRootsAlone)
                 "without the directory: /proc, and nothing is pinned");
         require(::mkdir(dir.c_str(), 0700) == 0, "mkdir " + dir);
         require(engine().find("loaded for this scan") != std::string::npos, "the first scan");
-        const auto pinned = pins();
-        require(pinned.rfind("task_files-", 0) == 0 && pinned.find('\n') == pinned.size() - 1,
-                "one pin after the first scan: " + pinned);
-        struct stat st = {};
-        const std::string pin = dir + "/" + pinned.substr(0, pinned.size() - 1);
-        require(::stat(pin.c_str(), &st) == 0 && st.st_uid == 0 && (st.st_mode & 077) == 0,
-                "the pin is root's alone");
+        // One pin per iterator, each named after the program and the build.
+        std::istringstream listing(pins());
+        std::vector<std::string> pinned;
+        for (std::string name; std::getline(listing, name);) {
+          pinned.push_back(name);
+        }
+        require(pinned.size() == 3, "three pins after the first scan: " + pins());
+        for (const char* program : {"task_files-", "task_maps-", "task_places-"}) {
+          const auto it = std::find_if(pinned.begin(), pinned.end(), [&](const std::string& n) {
+            return n.rfind(program, 0) == 0;
+          });
+          require(it != pinned.end(), std::string("no pin for ") + program + ": " + pins());
+          struct stat st = {};
+          const std::string pin = dir + "/" + *it;
+          require(::stat(pin.c_str(), &st) == 0 && st.st_uid == 0 && (st.st_mode & 077) == 0,
+                  "the pin is root's alone: " + pin);
+        }
+        // A pin another build left is removed when this one pins its own.
+        require(::rename((dir + "/" + pinned[0]).c_str(),
+                         (dir + "/task_files-0000000000000000").c_str()) == 0,
+                "rename a pin as an older build's");
+        require(engine().find("loaded for this scan") != std::string::npos,
+                "a pin missing: the programs are loaded again");
+        require(pins().find("task_files-0000000000000000") == std::string::npos,
+                "an older build's pin is removed: " + pins());
         require(engine().find("pinned") != std::string::npos, "the second scan reads the pin");
         require(::chmod(dir.c_str(), 0777) == 0, "chmod");
         require(engine().find("scan engine: proc") != std::string::npos,
