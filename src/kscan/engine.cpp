@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 namespace nsrun::kscan {
 
@@ -195,22 +196,60 @@ std::optional<std::string> run(bpf_link* link, std::string& why_not)
   return bytes;
 }
 
+// Reads the iterators, each on a thread of its own: the mappings' takes
+// most of the time (the kernel walks every mapping of every process). False when one could not be read, with why in reading.
+bool read_iterators(const std::function<std::optional<std::string>(int, std::string&)>& read_one,
+                    bool mappings, std::string (&out)[kIterators], Reading& reading)
+{
+  reading.started_ns = boottime_ns();
+  bool ok[kIterators] = {};
+  std::string why[kIterators];
+  auto one = [&](int i) {
+    const std::uint64_t start = boottime_ns();
+    auto bytes = read_one(i, why[i]);
+    ok[i] = bytes.has_value();
+    if (ok[i]) {
+      out[i] = std::move(*bytes);
+    }
+    reading.milliseconds[i] = static_cast<double>(boottime_ns() - start) / 1e6;
+  };
+  std::thread maps;
+  if (mappings) {
+    maps = std::thread(one, kMaps);
+  } else {
+    ok[kMaps] = true; // not asked for: no records
+  }
+  std::thread files(one, kFiles);
+  one(kPlaces);
+  files.join();
+  if (maps.joinable()) {
+    maps.join();
+  }
+  for (int i = 0; i < kIterators; ++i) {
+    if (!ok[i]) {
+      reading.why_not = why[i];
+      return false;
+    }
+  }
+  return true;
+}
+
 // Loads the programs, runs each once, and pins them when the pin directory
 // is there; the bytes each wrote, or why not.
-bool load_and_read(int pin_dir, const std::string& suffix, std::string (&out)[kIterators],
-                   std::uint64_t& started_ns, std::string& why_not)
+bool load_and_read(int pin_dir, const std::string& suffix, bool mappings,
+                   std::string (&out)[kIterators], Reading& reading)
 {
   libbpf_set_print(libbpf_log);
   Skeleton skel(tasks::open());
   if (!skel) {
-    why_not = errno_reason("the BPF object does not open", errno);
+    reading.why_not = errno_reason("the BPF object does not open", errno);
     return false;
   }
   if (const int err = tasks::load(skel.get()); err != 0) {
-    why_not = errno_reason("the kernel refuses the BPF iterators (no BTF, no CAP_BPF and "
-                           "CAP_PERFMON, or a kernel without iter/task_file, iter/task_vma "
-                           "or a field they read)",
-                           -err);
+    reading.why_not = errno_reason("the kernel refuses the BPF iterators (no BTF, no CAP_BPF and "
+                                   "CAP_PERFMON, or a kernel without iter/task_file, iter/task_vma "
+                                   "or a field they read)",
+                                   -err);
     return false;
   }
   bpf_program* const programs[kIterators] = {skel->progs.task_files, skel->progs.task_maps,
@@ -221,18 +260,14 @@ bool load_and_read(int pin_dir, const std::string& suffix, std::string (&out)[kI
   for (int i = 0; i < kIterators; ++i) {
     links[i] = bpf_program__attach_iter(programs[i], nullptr);
     if (links[i] == nullptr) {
-      why_not = errno_reason("the BPF iterator does not attach", errno);
+      reading.why_not = errno_reason("the BPF iterator does not attach", errno);
       return false;
     }
     *owned[i] = links[i]; // destroyed with the skeleton
   }
-  started_ns = boottime_ns();
-  for (int i = 0; i < kIterators; ++i) {
-    auto bytes = run(links[i], why_not);
-    if (!bytes) {
-      return false;
-    }
-    out[i] = std::move(*bytes);
+  if (!read_iterators([&](int i, std::string& why) { return run(links[i], why); }, mappings, out,
+                      reading)) {
+    return false;
   }
   if (pin_dir >= 0) {
     pin(links, pin_dir, suffix);
@@ -303,7 +338,7 @@ std::optional<Place> place_of(const nsrun_kscan_place& p)
 
 } // namespace
 
-Reading read_processes(std::uint64_t pidns_inode)
+Reading read_processes(std::uint64_t pidns_inode, bool mappings)
 {
   Reading reading;
   const sys::Fd pin_dir = trusted_pin_dir();
@@ -311,29 +346,56 @@ Reading read_processes(std::uint64_t pidns_inode)
   std::string bytes[kIterators];
   bool read = false;
   if (pin_dir) {
-    reading.started_ns = boottime_ns();
-    read = true;
-    for (int i = 0; i < kIterators && read; ++i) {
-      auto pinned = read_pinned(pin_dir.get(), kProgramNames[i] + suffix);
-      read = pinned.has_value();
-      if (read) {
-        bytes[i] = std::move(*pinned);
-      }
-    }
+    // Any pin missing or unreadable: the programs are loaded (and pinned)
+    // again.
+    read = read_iterators(
+        [&](int i, std::string& why) {
+          auto pinned = read_pinned(pin_dir.get(), kProgramNames[i] + suffix);
+          if (!pinned) {
+            why = "no pinned iterator";
+          }
+          return pinned;
+        },
+        mappings, bytes, reading);
     reading.pinned = read;
+    reading.why_not.clear();
   }
-  if (!read && !load_and_read(pin_dir.get(), suffix, bytes, reading.started_ns, reading.why_not)) {
+  if (!read && !load_and_read(pin_dir.get(), suffix, mappings, bytes, reading)) {
     return reading;
   }
   Processes processes;
+  // The task records first: they translate the initial PID namespace's
+  // numbers, which the mapping records carry, into the reader's.
+  std::unordered_map<std::uint32_t, pid_t> by_initial_number;
   const bool whole =
+      for_each_record<nsrun_kscan_task>(
+          bytes[kPlaces],
+          [&](const nsrun_kscan_task& r) {
+            const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
+            const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
+            if (pid == 0 || (r.thread != 0 && tid == 0)) {
+              return; // not in the reader's PID namespace
+            }
+            by_initial_number[r.tgid[0].nr] = pid;
+            Process& p = process_of(processes, pid, r.start_boottime);
+            if (r.thread != 0) {
+              p.threads.push_back({tid, r.mnt_ns});
+              return;
+            }
+            p.leader_seen = true;
+            p.mnt_ns = r.mnt_ns;
+            p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
+            p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
+            p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
+            p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
+          }) &&
       for_each_record<nsrun_kscan_fd>(
           bytes[kFiles],
           [&](const nsrun_kscan_fd& r) {
             const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
             const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
             if (pid == 0 || (r.thread != 0 && tid == 0)) {
-              return; // not in the reader's PID namespace
+              return;
             }
             process_of(processes, pid, r.start_boottime)
                 .files.push_back({static_cast<int>(r.fd), tid, kernel_major(r.dev),
@@ -341,44 +403,30 @@ Reading read_processes(std::uint64_t pidns_inode)
                                   static_cast<mode_t>(r.mode), r.mnt_id, r.ino,
                                   (r.flags & NSRUN_KSCAN_ASK_STATX) != 0});
           }) &&
-      for_each_record<nsrun_kscan_map>(
-          bytes[kMaps],
-          [&](const nsrun_kscan_map& r) {
-            const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
-            if (pid == 0) {
-              return;
-            }
-            Process& p = process_of(processes, pid, r.start_boottime);
-            p.maps_unsure = p.maps_unsure || (r.flags & NSRUN_KSCAN_UNSURE) != 0;
-            const std::pair device{kernel_major(r.dev), kernel_minor(r.dev)};
-            if (std::find(p.mapped_devices.begin(), p.mapped_devices.end(), device) ==
-                p.mapped_devices.end()) {
-              p.mapped_devices.push_back(device);
-            }
-          }) &&
-      for_each_record<nsrun_kscan_task>(bytes[kPlaces], [&](const nsrun_kscan_task& r) {
-        const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
-        const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
-        if (pid == 0 || (r.thread != 0 && tid == 0)) {
+      for_each_record<nsrun_kscan_map>(bytes[kMaps], [&](const nsrun_kscan_map& r) {
+        // A process the task iterator did not see in the reader's
+        // namespace: not the reader's, or gone (its data is not used).
+        const auto number = by_initial_number.find(r.tgid);
+        if (number == by_initial_number.end()) {
           return;
         }
-        Process& p = process_of(processes, pid, r.start_boottime);
-        if (r.thread != 0) {
-          p.threads.push_back({tid, r.mnt_ns});
-          return;
+        Process& p = process_of(processes, number->second, r.start_boottime);
+        p.maps_unsure = p.maps_unsure || (r.flags & NSRUN_KSCAN_UNSURE) != 0;
+        const std::pair device{kernel_major(r.dev), kernel_minor(r.dev)};
+        if (std::find(p.mapped_devices.begin(), p.mapped_devices.end(), device) ==
+            p.mapped_devices.end()) {
+          p.mapped_devices.push_back(device);
         }
-        p.leader_seen = true;
-        p.mnt_ns = r.mnt_ns;
-        p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
-        p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
-        p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
-        p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
       });
   if (!whole) {
     reading.why_not = "a BPF iterator's output is cut short";
     return reading;
   }
+  reading.records[kFiles] = bytes[kFiles].size() / sizeof(nsrun_kscan_fd);
+  reading.records[kMaps] = bytes[kMaps].size() / sizeof(nsrun_kscan_map);
+  reading.records[kPlaces] = bytes[kPlaces].size() / sizeof(nsrun_kscan_task);
   reading.processes = std::move(processes);
+  reading.mappings = mappings;
   return reading;
 }
 

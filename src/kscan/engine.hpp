@@ -90,22 +90,28 @@ using Processes = std::unordered_map<pid_t, Process>;
 struct Reading
 {
   std::optional<Processes> processes;
-  bool pinned = false; // read from the iterators pinned by an earlier scan
+  bool pinned = false;   // read from the iterators pinned by an earlier scan
+  bool mappings = false; // the mappings were read (Process::mapped_devices)
   // CLOCK_BOOTTIME, in nanoseconds, when the first iterator started: a
   // process that started before it, and still runs, is in every iterator's
   // output; one started later may be missing from some.
   std::uint64_t started_ns = 0;
+  // Milliseconds each iterator took (files, mappings, tasks), and the
+  // records each wrote: for -vv.
+  double milliseconds[3] = {};
+  std::size_t records[3] = {};
   std::string why_not;
 };
 
-// Reads every process's open files, places, mount namespaces and mapped
-// devices, numbered as the PID namespace with this inode numbers them (the
-// reader's: that of the /proc it walks). Where the directory
+// Reads every process's open files, places, mount namespaces and, when
+// asked (walking every mapping of every process is most of the engine's
+// time), mapped devices, numbered as the PID namespace with this inode
+// numbers them (the reader's: that of the /proc it walks). Where the directory
 // /sys/fs/bpf/nsrun exists (on a bpf filesystem, root's alone), the
 // iterators stay pinned there after the first scan, and later scans only
 // read them: loading the programs costs tens of milliseconds (the kernel's
 // BTF is parsed for them), reading pinned ones a few.
-[[nodiscard]] Reading read_processes(std::uint64_t pidns_inode);
+[[nodiscard]] Reading read_processes(std::uint64_t pidns_inode, bool mappings = true);
 
 // Whether /sys/fs/bpf/nsrun is there to keep the iterator pinned in (a
 // directory on a bpf filesystem, root's alone). Without it every scan

@@ -78,15 +78,16 @@ struct nsrun_kscan_task
   struct nsrun_kscan_place place[NSRUN_KSCAN_PLACES]; /* the leader's */
 };
 
-/* One per file-backed mapping. */
+/* One per file-backed mapping. Kept small (there are tens of them per
+ * process): the process is named by its number in the initial PID
+ * namespace, which the task records translate. */
 struct nsrun_kscan_map
 {
   __u64 start_boottime;
-  __u32 levels;
+  __u32 tgid;  /* in the initial PID namespace (task->tgid) */
   __u32 dev;   /* the mapped file's superblock, kernel encoding */
-  __u32 flags; /* NSRUN_KSCAN_UNSURE, NSRUN_KSCAN_TOO_DEEP */
+  __u32 flags; /* NSRUN_KSCAN_UNSURE */
   __u32 unused;
-  struct nsrun_kscan_number tgid[NSRUN_KSCAN_LEVELS];
 };
 
 #endif

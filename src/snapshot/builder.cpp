@@ -218,11 +218,14 @@ private:
       why_not = "nsrun's own PID namespace cannot be read";
     } else {
       const auto start = Clock::now();
-      auto reading = kscan::read_processes(*pidns);
-      log::debug("phase kernel: {} in {:.1f} ms",
-                 reading.processes ? std::to_string(reading.processes->size()) + " processes"
-                                   : "not read",
-                 ms(Clock::now() - start));
+      // Mappings matter only to questions about files.
+      auto reading = kscan::read_processes(*pidns, m_options.files != BuildOptions::Files::None);
+      log::debug(
+          "phase kernel: {} in {:.1f} ms (files {:.1f} ms, {} records; mappings {:.1f} "
+          "ms, {}; tasks {:.1f} ms, {})",
+          reading.processes ? std::to_string(reading.processes->size()) + " processes" : "not read",
+          ms(Clock::now() - start), reading.milliseconds[0], reading.records[0],
+          reading.milliseconds[1], reading.records[1], reading.milliseconds[2], reading.records[2]);
       const auto self =
           reading.processes ? reading.processes->find(::getpid()) : kscan::Processes::iterator{};
       if (!reading.processes) {
@@ -515,8 +518,9 @@ private:
     }
     const bool maps_need_proc =
         files && !k.without_memory &&
-        (k.maps_unsure || std::any_of(k.mapped_devices.begin(), k.mapped_devices.end(),
-                                      [&](const auto& d) { return wanted(d.first, d.second, 0); }));
+        (k.maps_unsure || !m_kernel->mappings ||
+         std::any_of(k.mapped_devices.begin(), k.mapped_devices.end(),
+                     [&](const auto& d) { return wanted(d.first, d.second, 0); }));
     if (!fds_need_proc && !places_need_proc && !maps_need_proc) {
       return scan;
     }
