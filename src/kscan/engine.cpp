@@ -197,7 +197,8 @@ std::optional<std::string> run(bpf_link* link, std::string& why_not)
 }
 
 // Reads the iterators, each on a thread of its own: the mappings' takes
-// most of the time (the kernel walks every mapping of every process). False when one could not be read, with why in reading.
+// most of the time (the kernel walks every mapping of every process). False when one could not be
+// read, with why in reading.
 bool read_iterators(const std::function<std::optional<std::string>(int, std::string&)>& read_one,
                     bool mappings, std::string (&out)[kIterators], Reading& reading)
 {
@@ -288,6 +289,16 @@ pid_t number_in(const nsrun_kscan_number (&numbers)[NSRUN_KSCAN_LEVELS], std::ui
   return 0;
 }
 
+// A record's process and thread as the reader's namespace numbers them:
+// false when it is not in that namespace.
+template<typename Record>
+bool numbers_of(const Record& r, std::uint64_t pidns_inode, pid_t& pid, pid_t& tid)
+{
+  pid = number_in(r.tgid, r.levels, pidns_inode);
+  tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
+  return pid != 0 && (r.thread == 0 || tid != 0);
+}
+
 } // namespace
 
 bool pin_directory_ready()
@@ -368,33 +379,32 @@ Reading read_processes(std::uint64_t pidns_inode, bool mappings)
   // numbers, which the mapping records carry, into the reader's.
   std::unordered_map<std::uint32_t, pid_t> by_initial_number;
   const bool whole =
-      for_each_record<nsrun_kscan_task>(
-          bytes[kPlaces],
-          [&](const nsrun_kscan_task& r) {
-            const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
-            const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
-            if (pid == 0 || (r.thread != 0 && tid == 0)) {
-              return; // not in the reader's PID namespace
-            }
-            by_initial_number[r.tgid[0].nr] = pid;
-            Process& p = process_of(processes, pid, r.start_boottime);
-            if (r.thread != 0) {
-              p.threads.push_back({tid, r.mnt_ns});
-              return;
-            }
-            p.leader_seen = true;
-            p.mnt_ns = r.mnt_ns;
-            p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
-            p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
-            p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
-            p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
-          }) &&
+      for_each_record<nsrun_kscan_task>(bytes[kPlaces],
+                                        [&](const nsrun_kscan_task& r) {
+                                          pid_t pid = 0;
+                                          pid_t tid = 0;
+                                          if (!numbers_of(r, pidns_inode, pid, tid)) {
+                                            return; // not in the reader's PID namespace
+                                          }
+                                          by_initial_number[r.tgid[0].nr] = pid;
+                                          Process& p = process_of(processes, pid, r.start_boottime);
+                                          if (r.thread != 0) {
+                                            p.threads.push_back({tid, r.mnt_ns});
+                                            return;
+                                          }
+                                          p.leader_seen = true;
+                                          p.mnt_ns = r.mnt_ns;
+                                          p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
+                                          p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
+                                          p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
+                                          p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
+                                        }) &&
       for_each_record<nsrun_kscan_fd>(
           bytes[kFiles],
           [&](const nsrun_kscan_fd& r) {
-            const pid_t pid = number_in(r.tgid, r.levels, pidns_inode);
-            const pid_t tid = r.thread != 0 ? number_in(r.tid, r.levels, pidns_inode) : 0;
-            if (pid == 0 || (r.thread != 0 && tid == 0)) {
+            pid_t pid = 0;
+            pid_t tid = 0;
+            if (!numbers_of(r, pidns_inode, pid, tid)) {
               return;
             }
             process_of(processes, pid, r.start_boottime)

@@ -54,6 +54,26 @@ static __always_inline __u32 numbers_of(struct task_struct* task, struct nsrun_k
   return level + 1;
 }
 
+// Names a task for a record: its process's numbers (the leader's) and, for
+// a thread, its own. False when it is exiting (it has no pid any more).
+static __always_inline bool name_task(struct task_struct* task, struct nsrun_kscan_number* tgid,
+                                      struct nsrun_kscan_number* tid, __u32* levels, __u32* thread,
+                                      __u32* flags)
+{
+  *levels = numbers_of(BPF_CORE_READ(task, group_leader), tgid);
+  if (*levels == 0) {
+    return false;
+  }
+  if (*levels > NSRUN_KSCAN_LEVELS) {
+    *flags |= NSRUN_KSCAN_TOO_DEEP;
+  }
+  if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid)) {
+    *thread = 1;
+    return numbers_of(task, tid) != 0;
+  }
+  return true;
+}
+
 // The mount behind a struct vfsmount (embedded in struct mount).
 static __always_inline struct mount* real_mount(struct vfsmount* vfs)
 {
@@ -108,20 +128,9 @@ int task_files(struct bpf_iter__task_file* ctx)
   // leader's (it called unshare(CLONE_FILES)): /proc/PID/fd does not show
   // that one, /proc/PID/task/TID/fd does.
   struct task_struct* leader = BPF_CORE_READ(task, group_leader);
-  const bool thread = BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid);
   struct nsrun_kscan_fd record = {};
-  record.levels = numbers_of(thread ? leader : task, record.tgid);
-  if (record.levels == 0) {
+  if (!name_task(task, record.tgid, record.tid, &record.levels, &record.thread, &record.flags)) {
     return 0; // exiting
-  }
-  if (record.levels > NSRUN_KSCAN_LEVELS) {
-    record.flags |= NSRUN_KSCAN_TOO_DEEP;
-  }
-  if (thread) {
-    record.thread = 1;
-    if (numbers_of(task, record.tid) == 0) {
-      return 0;
-    }
   }
   record.fd = ctx->fd;
   record.start_boottime = BPF_CORE_READ(leader, start_boottime);
@@ -170,21 +179,11 @@ int task_places(struct bpf_iter__task* ctx)
     return 0;
   }
   struct task_struct* leader = BPF_CORE_READ(task, group_leader);
-  const bool thread = BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid);
   struct nsrun_kscan_task record = {};
-  record.levels = numbers_of(leader, record.tgid);
-  if (record.levels == 0) {
+  if (!name_task(task, record.tgid, record.tid, &record.levels, &record.thread, &record.flags)) {
     return 0; // exiting
   }
-  if (record.levels > NSRUN_KSCAN_LEVELS) {
-    record.flags |= NSRUN_KSCAN_TOO_DEEP;
-  }
-  if (thread) {
-    record.thread = 1;
-    if (numbers_of(task, record.tid) == 0) {
-      return 0;
-    }
-  }
+  const bool thread = record.thread != 0;
   record.start_boottime = BPF_CORE_READ(leader, start_boottime);
   // No nsproxy: the task is exiting, and /proc/PID/ns/mnt no longer opens.
   record.mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);

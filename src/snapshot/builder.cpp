@@ -342,12 +342,8 @@ private:
     }
     ProcessScan scan;
     scan.pid = pid;
-    std::error_code dec;
-    const auto dir = m_proc.pid_dir(pid, dec);
+    const auto dir = open_pid_dir(scan);
     if (!dir) {
-      // Listed, then not found twice: gone. Anything else: not read.
-      scan.gone = dec.value() == ENOENT || dec.value() == ESRCH;
-      scan.error = dec;
       return scan;
     }
     read_process(*dir, scan);
@@ -356,6 +352,20 @@ private:
       scan.gone = (err == ENOENT || err == ESRCH) && dir->gone();
     }
     return scan;
+  }
+
+  // The process's /proc directory; nullopt when it cannot be opened, with
+  // why in the scan: listed, then not found twice, it is gone; anything
+  // else, it is not read.
+  std::optional<procfs::PidDir> open_pid_dir(ProcessScan& scan) const
+  {
+    std::error_code ec;
+    auto dir = m_proc.pid_dir(scan.pid, ec);
+    if (!dir) {
+      scan.gone = ec.value() == ENOENT || ec.value() == ESRCH;
+      scan.error = ec;
+    }
+    return dir;
   }
 
   // Whether an open file matters to the question, so that its link must
@@ -524,11 +534,8 @@ private:
     if (!fds_need_proc && !places_need_proc && !maps_need_proc) {
       return scan;
     }
-    std::error_code dec;
-    const auto dir = m_proc.pid_dir(pid, dec);
+    const auto dir = open_pid_dir(scan);
     if (!dir) {
-      scan.gone = dec.value() == ENOENT || dec.value() == ESRCH;
-      scan.error = dec;
       return scan;
     }
     const auto stat = dir->stat_fields();

@@ -96,7 +96,7 @@ measure() {
   # the pin directory pays on every scan.
   rm -f /sys/fs/bpf/nsrun/task_* 2>/dev/null || true
   first_load=$("$nsrun" holders --json -vv "$loop" 2>&1 > /dev/null \
-    | sed -n 's/^nsrun: debug: phase kernel: .* in \(.*\) ms$/\1/p')
+    | sed -n 's/^nsrun: debug: phase kernel: [^(]* in \([0-9.]*\) ms.*/\1/p')
   load_warning=$(check_load)
   grep_times="" floor_times="" holders_times="" lsns_times="" tree_times="" leaks_times=""
   hproc_times="" kproc_times=""

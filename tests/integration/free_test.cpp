@@ -293,7 +293,7 @@ TEST(Free, FilesReachedThroughOverlayfsHoldIt)
   for (const auto& c : cases) {
     const auto host = in_fake_host(
         [&] {
-          const std::string base = scratch_dir();
+          const std::string& base = scratch_dir();
           const std::string merged = base + "/merged";
           for (const std::string d : {"/layers", "/merged"}) {
             require(::mkdir((base + d).c_str(), 0755) == 0, "mkdir " + d);
@@ -307,8 +307,9 @@ TEST(Free, FilesReachedThroughOverlayfsHoldIt)
           const auto copied = run({"cp", "/bin/busybox", base + "/layers/lower/busybox"});
           require(copied.exit_code() == 0,
                   "copy a static shell into the lower layer: " + copied.describe());
-          const std::string options = "lowerdir=" + base + "/layers/lower,upperdir=" + base +
-                                      "/layers/upper,workdir=" + base + "/layers/work";
+          std::string options = "lowerdir=" + base + "/layers/lower";
+          options += ",upperdir=" + base + "/layers/upper";
+          options += ",workdir=" + base + "/layers/work";
           require(::mount("nsrun-test", merged.c_str(), "overlay", 0, options.c_str()) == 0,
                   "mount overlayfs");
           Pipe ready;

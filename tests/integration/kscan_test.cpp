@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -126,9 +125,10 @@ std::set<std::pair<unsigned, unsigned>> mapped_devices_in_proc(pid_t pid)
     std::string range, perms, offset, dev;
     unsigned long long inode = 0;
     fields >> range >> perms >> offset >> dev >> inode;
-    unsigned major = 0, minor = 0;
-    if (inode != 0 && std::sscanf(dev.c_str(), "%x:%x", &major, &minor) == 2) {
-      out.insert({major, minor});
+    const auto colon = dev.find(':');
+    if (inode != 0 && colon != std::string::npos) {
+      out.insert({static_cast<unsigned>(std::stoul(dev.substr(0, colon), nullptr, 16)),
+                  static_cast<unsigned>(std::stoul(dev.substr(colon + 1), nullptr, 16))});
     }
   }
   return out;
@@ -250,7 +250,7 @@ TEST(Kscan, AMappingThroughOverlayfsIsNeverMisread)
   }
   const auto host = in_fake_host(
       [] {
-        const std::string base = scratch_dir();
+        const std::string& base = scratch_dir();
         for (const char* d : {"/layers", "/merged"}) {
           require(::mkdir((base + d).c_str(), 0755) == 0, std::string("mkdir ") + d);
         }
@@ -260,8 +260,9 @@ TEST(Kscan, AMappingThroughOverlayfsIsNeverMisread)
           require(::mkdir((base + d).c_str(), 0755) == 0, std::string("mkdir ") + d);
         }
         std::ofstream(base + "/layers/lower/data") << std::string(8192, 'x');
-        const std::string options = "lowerdir=" + base + "/layers/lower,upperdir=" + base +
-                                    "/layers/upper,workdir=" + base + "/layers/work";
+        std::string options = "lowerdir=" + base + "/layers/lower";
+        options += ",upperdir=" + base + "/layers/upper";
+        options += ",workdir=" + base + "/layers/work";
         require(::mount("nsrun-test", (base + "/merged").c_str(), "overlay", 0, options.c_str()) ==
                     0,
                 "mount overlayfs");
