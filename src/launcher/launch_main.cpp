@@ -85,9 +85,9 @@ Exit status:
 
 Environment:
   NSRUN_NS_DIR            directory for named namespaces (see --ns-dir)
-  NSRUN_SCAN_ENGINE       proc or bpf: who reads every process's open files
-                          for the diagnostics (default: bpf where
-                          /sys/fs/bpf/nsrun keeps it pinned)
+  NSRUN_SCAN_ENGINE       proc or bpf: who reads every process (files,
+                          places, mappings) for the diagnostics (default:
+                          bpf where /sys/fs/bpf/nsrun keeps it pinned)
   NSRUN_HOST_PIDNS        pid:[INODE] of a PID namespace that holds every
                           process (a harness that plays the host); see nsrun(1)
 

@@ -25,14 +25,14 @@ enum class MountDetail {
             // storage (list_namespace_mounts_external): tree, leaks, metrics
 };
 
-// Who reads every process's open fds: the kernel-side scan (BPF iterators,
-// kscan/) where the kernel and the caller's privileges allow it and it can
-// stay pinned, else /proc.
+// Who reads every process (open fds, places, threads' namespaces,
+// mappings): the kernel-side scan (BPF iterators, kscan/) where the kernel
+// and the caller's privileges allow it and it can stay pinned, else /proc.
 // Both give the same answers; NSRUN_SCAN_ENGINE forces one.
 enum class ScanEngine {
   Auto, // bpf where it runs and stays pinned (/sys/fs/bpf/nsrun), else proc
-  Proc, // statx(2) of each /proc/PID/fd/N
-  Bpf,  // the iterator; where it cannot run, the scan fails (StateError)
+  Proc, // /proc/PID: statx(2) of each fd/N, cwd, root, exe; maps
+  Bpf,  // the iterators; where they cannot run, the scan fails (StateError)
 };
 
 struct BuildOptions
