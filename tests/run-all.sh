@@ -58,7 +58,7 @@ cmake --build build-asan -j"$jobs"
 # analyzer, which costs twenty seconds a file on gtest's macros and finds
 # nothing there.
 # A session of its own, so that a failure below can end it and its workers.
-setsid sh -c "run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
+setsid -w sh -c "run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
   run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option \
     -checks='-clang-analyzer-*' 'tests/'" > build/clang-tidy.log 2>&1 &
 tidy=$!

@@ -13,7 +13,7 @@
 // skipped): the first three, the last, and up to 50 spread over the rest.
 // The sampled matrix (run by tests/run-all.sh) asks leaks, tree, metrics and
 // holders of the clean device and of one held device (in turn per call) at
-// each position, with one errno in turn, at most 8 positions per call; the
+// each position, with one errno in turn, at most 6 positions per call; the
 // full matrix (ctest -L faults-full) asks every question with every errno
 // at up to 54 positions.
 // listmount, called once per namespace id by the id probe (a run takes
@@ -434,7 +434,7 @@ void run_matrix(bool full, std::size_t shard = 0, std::size_t shards = 1)
           // listmount runs once per namespace id in the probe: a run with
           // it traced takes seconds, so fewer positions are taken.
           const bool slow = call == "listmount";
-          const std::size_t spread = slow ? (full ? 6 : 2) : (full ? 50 : 4);
+          const std::size_t spread = slow ? (full ? 6 : 2) : (full ? 50 : 2);
           for (std::size_t i = 0; i < asked.size(); ++i) {
             const auto at = positions(before, total[i], spread);
             for (std::size_t p = 0; p < at.size(); ++p) {
