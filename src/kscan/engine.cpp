@@ -197,8 +197,8 @@ std::optional<std::string> run(bpf_link* link, std::string& why_not)
 }
 
 // Reads the iterators, each on a thread of its own: the mappings' takes
-// most of the time (the kernel walks every mapping of every process). False when one could not be
-// read, with why in reading.
+// most of the time (the kernel walks every mapping of every process).
+// False when one could not be read, with why in reading.
 bool read_iterators(const std::function<std::optional<std::string>(int, std::string&)>& read_one,
                     bool mappings, std::string (&out)[kIterators], Reading& reading)
 {
@@ -378,56 +378,54 @@ Reading read_processes(std::uint64_t pidns_inode, bool mappings)
   // The task records first: they translate the initial PID namespace's
   // numbers, which the mapping records carry, into the reader's.
   std::unordered_map<std::uint32_t, pid_t> by_initial_number;
-  const bool whole =
-      for_each_record<nsrun_kscan_task>(bytes[kPlaces],
-                                        [&](const nsrun_kscan_task& r) {
-                                          pid_t pid = 0;
-                                          pid_t tid = 0;
-                                          if (!numbers_of(r, pidns_inode, pid, tid)) {
-                                            return; // not in the reader's PID namespace
-                                          }
-                                          by_initial_number[r.tgid[0].nr] = pid;
-                                          Process& p = process_of(processes, pid, r.start_boottime);
-                                          if (r.thread != 0) {
-                                            p.threads.push_back({tid, r.mnt_ns});
-                                            return;
-                                          }
-                                          p.leader_seen = true;
-                                          p.mnt_ns = r.mnt_ns;
-                                          p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
-                                          p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
-                                          p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
-                                          p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
-                                        }) &&
-      for_each_record<nsrun_kscan_fd>(
-          bytes[kFiles],
-          [&](const nsrun_kscan_fd& r) {
-            pid_t pid = 0;
-            pid_t tid = 0;
-            if (!numbers_of(r, pidns_inode, pid, tid)) {
-              return;
-            }
-            process_of(processes, pid, r.start_boottime)
-                .files.push_back({static_cast<int>(r.fd), tid, kernel_major(r.dev),
-                                  kernel_minor(r.dev), kernel_major(r.rdev), kernel_minor(r.rdev),
-                                  static_cast<mode_t>(r.mode), r.mnt_id, r.ino,
-                                  (r.flags & NSRUN_KSCAN_ASK_STATX) != 0});
-          }) &&
-      for_each_record<nsrun_kscan_map>(bytes[kMaps], [&](const nsrun_kscan_map& r) {
-        // A process the task iterator did not see in the reader's
-        // namespace: not the reader's, or gone (its data is not used).
-        const auto number = by_initial_number.find(r.tgid);
-        if (number == by_initial_number.end()) {
-          return;
-        }
-        Process& p = process_of(processes, number->second, r.start_boottime);
-        p.maps_unsure = p.maps_unsure || (r.flags & NSRUN_KSCAN_UNSURE) != 0;
-        const std::pair device{kernel_major(r.dev), kernel_minor(r.dev)};
-        if (std::find(p.mapped_devices.begin(), p.mapped_devices.end(), device) ==
-            p.mapped_devices.end()) {
-          p.mapped_devices.push_back(device);
-        }
-      });
+  const auto task = [&](const nsrun_kscan_task& r) {
+    pid_t pid = 0;
+    pid_t tid = 0;
+    if (!numbers_of(r, pidns_inode, pid, tid)) {
+      return; // not in the reader's PID namespace
+    }
+    by_initial_number[r.tgid[0].nr] = pid;
+    Process& p = process_of(processes, pid, r.start_boottime);
+    if (r.thread != 0) {
+      p.threads.push_back({tid, r.mnt_ns});
+      return;
+    }
+    p.leader_seen = true;
+    p.mnt_ns = r.mnt_ns;
+    p.without_memory = (r.flags & NSRUN_KSCAN_NO_MM) != 0;
+    p.cwd = place_of(r.place[NSRUN_KSCAN_CWD]);
+    p.root = place_of(r.place[NSRUN_KSCAN_ROOT]);
+    p.exe = place_of(r.place[NSRUN_KSCAN_EXE]);
+  };
+  const auto file = [&](const nsrun_kscan_fd& r) {
+    pid_t pid = 0;
+    pid_t tid = 0;
+    if (!numbers_of(r, pidns_inode, pid, tid)) {
+      return;
+    }
+    process_of(processes, pid, r.start_boottime)
+        .files.push_back({static_cast<int>(r.fd), tid, kernel_major(r.dev), kernel_minor(r.dev),
+                          kernel_major(r.rdev), kernel_minor(r.rdev), static_cast<mode_t>(r.mode),
+                          r.mnt_id, r.ino, (r.flags & NSRUN_KSCAN_ASK_STATX) != 0});
+  };
+  const auto mapping = [&](const nsrun_kscan_map& r) {
+    // A process the task iterator did not see in the reader's namespace:
+    // not the reader's, or gone (its data is not used).
+    const auto number = by_initial_number.find(r.tgid);
+    if (number == by_initial_number.end()) {
+      return;
+    }
+    Process& p = process_of(processes, number->second, r.start_boottime);
+    p.maps_unsure = p.maps_unsure || (r.flags & NSRUN_KSCAN_UNSURE) != 0;
+    const std::pair device{kernel_major(r.dev), kernel_minor(r.dev)};
+    if (std::find(p.mapped_devices.begin(), p.mapped_devices.end(), device) ==
+        p.mapped_devices.end()) {
+      p.mapped_devices.push_back(device);
+    }
+  };
+  const bool whole = for_each_record<nsrun_kscan_task>(bytes[kPlaces], task) &&
+                     for_each_record<nsrun_kscan_fd>(bytes[kFiles], file) &&
+                     for_each_record<nsrun_kscan_map>(bytes[kMaps], mapping);
   if (!whole) {
     reading.why_not = "a BPF iterator's output is cut short";
     return reading;

@@ -54,13 +54,16 @@ static __always_inline __u32 numbers_of(struct task_struct* task, struct nsrun_k
   return level + 1;
 }
 
-// Names a task for a record: its process's numbers (the leader's) and, for
-// a thread, its own. False when it is exiting (it has no pid any more).
+// Names a task for a record: its process's numbers and start (the
+// leader's) and, for a thread, its own numbers. False when it is exiting
+// (it has no pid any more).
 static __always_inline bool name_task(struct task_struct* task, struct nsrun_kscan_number* tgid,
                                       struct nsrun_kscan_number* tid, __u32* levels, __u32* thread,
-                                      __u32* flags)
+                                      __u32* flags, __u64* start_boottime)
 {
-  *levels = numbers_of(BPF_CORE_READ(task, group_leader), tgid);
+  struct task_struct* leader = BPF_CORE_READ(task, group_leader);
+  *start_boottime = BPF_CORE_READ(leader, start_boottime);
+  *levels = numbers_of(leader, tgid);
   if (*levels == 0) {
     return false;
   }
@@ -127,13 +130,12 @@ int task_files(struct bpf_iter__task_file* ctx)
   // The kernel visits a thread only when its file table is not its
   // leader's (it called unshare(CLONE_FILES)): /proc/PID/fd does not show
   // that one, /proc/PID/task/TID/fd does.
-  struct task_struct* leader = BPF_CORE_READ(task, group_leader);
   struct nsrun_kscan_fd record = {};
-  if (!name_task(task, record.tgid, record.tid, &record.levels, &record.thread, &record.flags)) {
+  if (!name_task(task, record.tgid, record.tid, &record.levels, &record.thread, &record.flags,
+                 &record.start_boottime)) {
     return 0; // exiting
   }
   record.fd = ctx->fd;
-  record.start_boottime = BPF_CORE_READ(leader, start_boottime);
   struct inode* inode = BPF_CORE_READ(file, f_inode);
   record.mode = BPF_CORE_READ(inode, i_mode);
   record.rdev = BPF_CORE_READ(inode, i_rdev);
@@ -178,16 +180,14 @@ int task_places(struct bpf_iter__task* ctx)
   if (!task) {
     return 0;
   }
-  struct task_struct* leader = BPF_CORE_READ(task, group_leader);
   struct nsrun_kscan_task record = {};
-  if (!name_task(task, record.tgid, record.tid, &record.levels, &record.thread, &record.flags)) {
+  if (!name_task(task, record.tgid, record.tid, &record.levels, &record.thread, &record.flags,
+                 &record.start_boottime)) {
     return 0; // exiting
   }
-  const bool thread = record.thread != 0;
-  record.start_boottime = BPF_CORE_READ(leader, start_boottime);
   // No nsproxy: the task is exiting, and /proc/PID/ns/mnt no longer opens.
   record.mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-  if (!thread) {
+  if (record.thread == 0) {
     struct fs_struct* fs = BPF_CORE_READ(task, fs);
     if (fs) {
       place_of(&record.place[NSRUN_KSCAN_CWD], BPF_CORE_READ(fs, pwd.mnt),

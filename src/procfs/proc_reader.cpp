@@ -276,12 +276,6 @@ std::optional<std::string> OpenFd::link(std::error_code& ec) const
   return link_text(m_dir_fd, m_name, ec);
 }
 
-bool OpenFd::may_be_namespace() const
-{
-  // nsfs inodes are regular files on an anonymous device.
-  return stat.stx_dev_major == 0 && S_ISREG(stat.stx_mode);
-}
-
 namespace {
 
 // statx of an fd's link (dir/name: "3" in fd/, or "fd/3"): what one open fd

@@ -20,6 +20,13 @@ namespace nsrun::procfs {
 // One open file descriptor of a process, as statx sees what it points to.
 // Its link text ("/srv/data/x", "mnt:[4026532200]", "pipe:[123]") costs a
 // syscall as dear as the statx, so it is read only when asked for.
+// Whether a file with this statx(2) can be a namespace (nsfs inodes are
+// regular files on an anonymous device): then only its link tells which.
+[[nodiscard]] inline bool may_be_namespace(const struct statx& sx)
+{
+  return sx.stx_dev_major == 0 && S_ISREG(sx.stx_mode);
+}
+
 class OpenFd
 {
 public:
@@ -35,7 +42,7 @@ public:
   // nullopt with ec when it cannot be read (ENOENT: closed since).
   std::optional<std::string> link(std::error_code& ec) const;
   // Whether it can be a namespace (then only link() tells which).
-  [[nodiscard]] bool may_be_namespace() const;
+  [[nodiscard]] bool may_be_namespace() const { return procfs::may_be_namespace(stat); }
 
 private:
   int m_dir_fd;

@@ -265,8 +265,7 @@ private:
       }
       const auto dir = m_proc.pid_dir(pid);
       const auto stat = dir ? dir->stat_fields() : std::nullopt;
-      if (stat && stat->start_time == process.start_ticks && stat->state != 'Z' &&
-          stat->state != 'X') {
+      if (stat && still_running(*stat, process)) {
         m_snapshot.coverage.blind.push_back("process " + std::to_string(pid) +
                                             " is in the kernel's task list but not in " +
                                             m_proc.root() + "'s listing");
@@ -291,6 +290,14 @@ private:
       return nullptr;
     }
     return &p;
+  }
+
+  // Whether the process /proc shows with these fields is the one the
+  // iterators read, still running: the same start time (a pid names another
+  // process once its own has gone), and not a zombie.
+  static bool still_running(const procfs::StatFields& stat, const kscan::Process& k)
+  {
+    return stat.start_time == k.start_ticks && stat.state != 'Z' && stat.state != 'X';
   }
 
   // The open files the iterators read, as the /proc walk would visit them.
@@ -374,8 +381,7 @@ private:
   // for.
   [[nodiscard]] bool fd_matters(const struct statx& sx) const
   {
-    const bool may_be_namespace = sx.stx_dev_major == 0 && S_ISREG(sx.stx_mode);
-    return may_be_namespace || opened_device(sx) ||
+    return procfs::may_be_namespace(sx) || opened_device(sx) ||
            (m_options.files != BuildOptions::Files::None &&
             wanted(sx.stx_dev_major, sx.stx_dev_minor,
                    (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0));
@@ -544,7 +550,7 @@ private:
       scan.error = std::make_error_code(std::errc::io_error);
       return scan;
     }
-    if (stat->start_time != k.start_ticks || stat->state == 'Z' || stat->state == 'X') {
+    if (!still_running(*stat, k)) {
       // The process the iterators read has exited (its pid may name
       // another one by now): it holds nothing.
       scan.gone = true;

@@ -103,8 +103,9 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
     std::string what;
     std::string setup;
     std::string words; // how holders describes the hold
-    // What the holder runs once set up: it says "ready", then waits.
-    std::string then = "echo ready && exec sleep 1000";
+    // What the holder runs once set up, when not unsharer's own: it says
+    // "ready", then waits.
+    std::string then;
   };
   // A static shell copied onto the filesystem: the process runs it from
   // there, and says so only once it does.
@@ -142,7 +143,8 @@ TEST(Free, FilesInUseKeepTheDeviceBusyAndNsrunSaysSo)
                                require(out.read_line() == "mapped", "no mapping");
                                return p;
                              }()
-                           : unsharer(replace(c.setup), {}, replace(c.then));
+                           : c.then.empty() ? unsharer(replace(c.setup))
+                                            : unsharer(replace(c.setup), {}, replace(c.then));
           disk.unmount();
           const std::string pid = std::to_string(holder.pid());
           require(!exclusive_open_works(disk.dev()), c.what + ": the device should be busy");
