@@ -17,8 +17,9 @@ fi
 packages="cmake g++ make pkg-config libmount-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libbpf-dev bpftool clang-14
   util-linux mount e2fsprogs procps systemd sysvinit-utils tar docker.io containerd runc
-  busybox-static graphviz dpkg-dev bash-completion zsh
-  prometheus prometheus-node-exporter lintian rpm rpmlint
+  busybox-static graphviz dpkg-dev bash-completion zsh git
+  prometheus prometheus-node-exporter lintian rpm rpmlint cpio debugedit
+  debhelper blhc autopkgtest diffoscope-minimal codespell
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 mandoc man-db shellcheck"
 missing=""
 for p in $packages; do

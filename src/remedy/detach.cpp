@@ -201,7 +201,10 @@ std::vector<DetachOutcome> detach(const snapshot::Snapshot& snapshot,
   for (const auto& step : plan) {
     const auto* ns = snapshot.find(step.ns);
     const sys::Fd ns_fd = ns != nullptr ? snapshot::open_namespace(snapshot, *ns, proc) : sys::Fd{};
-    auto record_all = [&](const std::string& problem) {
+    // A C string, not a std::string: a literal built into a std::string in
+    // place is stored as overlapping 16-byte pieces, which a spelling check
+    // of the binary reads as misspelt words (lintian did, here).
+    auto record_all = [&](const char* problem) {
       for (const auto& m : step.mounts) {
         outcomes.push_back({step.ns, m.target, false, problem, false});
       }

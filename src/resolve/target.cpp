@@ -62,13 +62,15 @@ std::optional<dev_t> disk_of(dev_t partition)
 }
 
 // The devices that hold / for the caller and for the host (and their whole
-// disks): every process uses them, and nothing may detach them.
+// disks): every process uses them, and nothing may detach them. A / with no
+// block device under it (overlayfs, tmpfs: a live system, a container, a
+// package test's throw-away root) is the whole system just the same.
 std::set<dev_t> whole_system_devices()
 {
   std::set<dev_t> devices;
   for (const char* root : {"/", "/proc/1/root/"}) {
     struct stat st = {};
-    if (::stat(root, &st) == 0 && major(st.st_dev) != 0) {
+    if (::stat(root, &st) == 0) {
       devices.insert(st.st_dev);
       if (auto disk = disk_of(st.st_dev)) {
         devices.insert(*disk);

@@ -400,6 +400,7 @@ void run_matrix(bool full, std::size_t shard = 0, std::size_t shards = 1)
         const auto all = questions(*world);
         const std::string count_file = scratch_dir() + "/calls";
         std::map<std::string, std::size_t> outcome;
+        std::map<std::string, long> seconds_of; // per call: where the time goes
         std::vector<std::string> wrong;
         std::size_t runs = 0;
         const auto start = std::chrono::steady_clock::now();
@@ -415,6 +416,7 @@ void run_matrix(bool full, std::size_t shard = 0, std::size_t shards = 1)
             continue;
           }
           const auto& [call, errs] = fault_table()[c];
+          const auto call_start = std::chrono::steady_clock::now();
           // Calls made before main: a run that stops at its first argument.
           (void)faulted(call, "EPERM", 0, {"no-such-subcommand"}, count_file);
           const std::uint64_t before = read_count(count_file);
@@ -460,6 +462,9 @@ void run_matrix(bool full, std::size_t shard = 0, std::size_t shards = 1)
               }
             }
           }
+          seconds_of[call] = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now() - call_start)
+                                 .count();
         }
         const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::steady_clock::now() - start)
@@ -470,6 +475,10 @@ void run_matrix(bool full, std::size_t shard = 0, std::size_t shards = 1)
             std::to_string(all.size()) + " questions) in " + std::to_string(seconds) + " s:";
         for (const auto& [what, n] : outcome) {
           summary += " " + what + " " + std::to_string(n) + ";";
+        }
+        summary += " seconds per call:";
+        for (const auto& [call, s] : seconds_of) {
+          summary += " " + call + " " + std::to_string(s);
         }
         note(summary);
         std::fprintf(stderr, "%s\n", summary.c_str());

@@ -454,9 +454,7 @@ TEST(Hardening, SetuidCopiesOfBothBinariesAreRefused)
       [] {
         const std::string dir = scratch_dir() + "/bin";
         require(::mkdir(dir.c_str(), 0755) == 0, "mkdir");
-        const std::string inspect =
-            nsrun_binary().substr(0, nsrun_binary().rfind('/')) + "/nsrun-inspect";
-        for (const auto& binary : {nsrun_binary(), inspect}) {
+        for (const auto& binary : {nsrun_binary(), inspect_binary()}) {
           const std::string copy = dir + binary.substr(binary.rfind('/'));
           require_exit(run({"cp", binary, copy}), 0, "cp");
           require(::chmod(copy.c_str(), 04755) == 0, "chmod");

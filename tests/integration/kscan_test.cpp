@@ -200,7 +200,9 @@ void compare_with_proc()
               "the engine does not number this process " + std::to_string(pid) + " as /proc does");
       continue;
     }
-    require(proc.size() >= 8, "the holder has " + std::to_string(proc.size()) + " fds");
+    for (const int fd : {5, 6, 7, 8}) {
+      require(proc.count(fd) == 1, "the holder's fd " + std::to_string(fd) + " is not open");
+    }
     const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     const auto fields = stat ? procfs::parse_stat(*stat) : std::nullopt;
     require(fields && fields->start_time == reading.processes->at(pid).start_ticks,

@@ -249,10 +249,14 @@ std::string nsrun_binary()
   return path != nullptr ? path : NSRUN_BUILT_BINARY;
 }
 
+// Where nsrun itself looks (src/launcher/exec_inspect.cpp): beside it, as
+// in a build tree, else where the installation puts it.
 std::string inspect_binary()
 {
   const std::string nsrun = nsrun_binary();
-  return nsrun.substr(0, nsrun.rfind('/') + 1) + "nsrun-inspect";
+  const std::string dir = nsrun.substr(0, nsrun.rfind('/') + 1);
+  const std::string beside = dir + "nsrun-inspect";
+  return ::access(beside.c_str(), X_OK) == 0 ? beside : dir + NSRUN_INSPECT_RELATIVE;
 }
 
 std::string probe_binary()
