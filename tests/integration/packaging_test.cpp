@@ -87,6 +87,10 @@ constexpr const char* kManPage = NSRUN_INSTALL_MANDIR "/man1/nsrun.1.gz";
 constexpr const char* kShare = NSRUN_INSTALL_DATADIR "/nsrun";
 constexpr const char* kData = NSRUN_INSTALL_DATADIR;
 constexpr const char* kPackages = NSRUN_BUILD_DIR "/packages";
+constexpr const char* kRemovalCheck = NSRUN_INSTALL_LIBEXECDIR "/nsrun/removal-check";
+constexpr const char* kSpec = NSRUN_SOURCE_DIR "/src/packaging/nsrun.spec";
+constexpr const char* kRpmlintConfig = NSRUN_SOURCE_DIR "/src/packaging/rpmlint.toml";
+constexpr const char* kThrowawayRoot = NSRUN_SOURCE_DIR "/tests/support/throwaway-root.sh";
 
 std::string share(const char* relative)
 {
@@ -105,7 +109,7 @@ const std::set<std::string>& expected_files()
   static const std::set<std::string> files = {
       kNsrun,
       kInspect,
-      NSRUN_INSTALL_LIBEXECDIR "/nsrun/removal-check",
+      kRemovalCheck,
       kManPage,
       data("/bash-completion/completions/nsrun"),
       data("/zsh/vendor-completions/_nsrun"),
@@ -139,15 +143,16 @@ std::set<std::string> package_files(const std::set<std::string>& papers)
   return files;
 }
 
-const std::set<std::string> kDebPapers = {
-    data("/doc/nsrun/copyright"),
-    data("/doc/nsrun/changelog.gz"),
-    data("/lintian/overrides/nsrun"),
-};
-const std::set<std::string> kRpmPapers = {
-    data("/licenses/nsrun/LICENSE"),
-    data("/doc/nsrun/README.md"),
-};
+std::set<std::string> deb_papers()
+{
+  return {data("/doc/nsrun/copyright"), data("/doc/nsrun/changelog.gz"),
+          data("/lintian/overrides/nsrun")};
+}
+
+std::set<std::string> rpm_papers()
+{
+  return {data("/licenses/nsrun/LICENSE"), data("/doc/nsrun/README.md")};
+}
 
 bool stripped(const std::string& binary)
 {
@@ -292,7 +297,7 @@ TEST(Packages, DebBuildsLintianAndBlhcCleanAndReproducibly)
 
   const std::string root = first + "/root";
   ASSERT_EQ(run({"dpkg", "-x", deb, root}).exit_code(), 0);
-  EXPECT_EQ(files_below(root), package_files(kDebPapers));
+  EXPECT_EQ(files_below(root), package_files(deb_papers()));
   EXPECT_FALSE(dynamic(root + kNsrun)) << "the .deb's launcher is static";
   EXPECT_TRUE(stripped(root + kNsrun) && stripped(root + kInspect));
   // Templates only: nothing is enabled or started on installation.
@@ -338,8 +343,7 @@ TEST(Packages, RpmBuildsWithItsChecksRpmlintCleanAndDynamic)
             0);
   const auto start = std::chrono::steady_clock::now();
   // --nodeps: the BuildRequires name Fedora's packages, not Debian's.
-  const auto built = run({"rpmbuild", "-ba", "--nodeps", "--define", "_topdir " + top,
-                          NSRUN_SOURCE_DIR "/src/packaging/nsrun.spec"},
+  const auto built = run({"rpmbuild", "-ba", "--nodeps", "--define", "_topdir " + top, kSpec},
                          {.timeout = std::chrono::seconds(1200)});
   std::cout << "rpmbuild -ba: " << seconds_since(start) << " s\n";
   ASSERT_EQ(built.exit_code(), 0) << built.describe().substr(0, 20000);
@@ -351,8 +355,7 @@ TEST(Packages, RpmBuildsWithItsChecksRpmlintCleanAndDynamic)
   const std::string srpm = top + "/SRPMS/" + name + "-1.src.rpm";
 
   const auto lint =
-      run({"rpmlint", "-c", NSRUN_SOURCE_DIR "/src/packaging/rpmlint.toml", srpm, rpm},
-          {.timeout = std::chrono::seconds(300)});
+      run({"rpmlint", "-c", kRpmlintConfig, srpm, rpm}, {.timeout = std::chrono::seconds(300)});
   EXPECT_NE(lint.out.find("0 errors, 0 warnings"), std::string::npos) << lint.describe();
   std::cout << "rpmlint: " << lint.out.substr(lint.out.rfind(" packages and") - 1);
 
@@ -369,7 +372,7 @@ TEST(Packages, RpmBuildsWithItsChecksRpmlintCleanAndDynamic)
   // Fedora's packages have them.
   auto files = files_below(root);
   std::erase_if(files, [](const std::string& f) { return f.rfind("/usr/lib/.build-id/", 0) == 0; });
-  EXPECT_EQ(files, package_files(kRpmPapers));
+  EXPECT_EQ(files, package_files(rpm_papers()));
   EXPECT_TRUE(dynamic(root + kNsrun)) << "the spec links the launcher dynamically";
 }
 
@@ -389,7 +392,7 @@ TEST(Packaging, InstallPutsStrippedBinariesManPageCompletionAndTemplatesInPlace)
               << std::filesystem::file_size(root + binary) / 1024 << " KiB\n";
   }
   EXPECT_EQ(mode_of(root + kNsrun), 0755U);
-  EXPECT_EQ(mode_of(root + NSRUN_INSTALL_LIBEXECDIR "/nsrun/removal-check"), 0755U);
+  EXPECT_EQ(mode_of(root + kRemovalCheck), 0755U);
   EXPECT_EQ(mode_of(root + share("/init/debian/nsrun-daemon")), 0755U);
   EXPECT_EQ(mode_of(root + share("/init/openrc/nsrun-docker")), 0755U);
   EXPECT_EQ(mode_of(root + share("/systemd/nsrun-example.service")), 0644U);
@@ -464,8 +467,7 @@ TEST(Packages, DebInstallsRemovesAndPassesItsAutopkgtest)
   const TempDir scratch;
   const auto start = std::chrono::steady_clock::now();
   const auto tested =
-      run({"unshare", "-m", "--propagation", "private",
-           NSRUN_SOURCE_DIR "/tests/support/throwaway-root.sh", scratch.path(), deb_dir(),
+      run({"unshare", "-m", "--propagation", "private", kThrowawayRoot, scratch.path(), deb_dir(),
            NSRUN_SOURCE_DIR, NSRUN_BUILD_DIR, "--", "autopkgtest", first + "/" + kChanges,
            std::string("--env=NSRUN_TESTS_BUILD=") + NSRUN_BUILD_DIR, "--", "null"},
           {.timeout = std::chrono::seconds(1200)});
@@ -498,7 +500,7 @@ TEST(Packages, RpmInstallsAndRemovesForReal)
       files.insert(path);
     }
   }
-  EXPECT_EQ(files, package_files(kRpmPapers));
+  EXPECT_EQ(files, package_files(rpm_papers()));
   EXPECT_EQ(sys.run({kNsrun, "--version"}).out, "nsrun " NSRUN_VERSION "\n");
   expect_removal_warns(sys, {"rpm", "-e", "--nodeps", "nsrun"});
 }

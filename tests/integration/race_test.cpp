@@ -46,7 +46,10 @@ namespace {
 // The limit is for a hang, not for speed: on a busy machine (the suite
 // builds its packages beside the kernel tests) a race of 250 rounds ran past
 // 120 s. The detach test's two races fit in ctest's 600.
-const HostOptions kOwnPid1{.pid_namespace = true, .timeout = std::chrono::seconds(280)};
+HostOptions own_pid1()
+{
+  return {.pid_namespace = true, .timeout = std::chrono::seconds(280)};
+}
 
 // NSRUN_RACE_ROUNDS overrides the number of rounds (for longer runs by hand).
 int rounds(int fallback)
@@ -241,7 +244,7 @@ void detach_race(const std::string& kernel, const std::vector<std::string>& pref
                 "a mount stacked on the proved one was detached without being reported");
         ::munmap(memory, sizeof(Tally));
       },
-      kOwnPid1);
+      own_pid1());
   std::cout << host.report; // the figures
   EXPECT_TRUE(host.ok()) << host.report;
 }
@@ -356,7 +359,7 @@ TEST(Race, NamesAreNeverBoundOnOrRemovedFromAnotherFile)
                 "the race never happened: " + figures.str());
         ::munmap(memory, sizeof(Tally));
       },
-      kOwnPid1);
+      own_pid1());
   std::cout << host.report; // the figures
   EXPECT_TRUE(host.ok()) << host.report;
 }
