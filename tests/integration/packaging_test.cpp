@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -511,7 +510,7 @@ TEST(Packaging, EveryPackageHasTheProjectsVersion)
   const auto changelog = read_file(NSRUN_SOURCE_DIR "/debian/changelog").value_or("");
   EXPECT_EQ(changelog.substr(0, changelog.find('\n')),
             "nsrun (" NSRUN_VERSION ") unstable; urgency=medium");
-  const auto spec = read_file(NSRUN_SOURCE_DIR "/src/packaging/nsrun.spec").value_or("");
+  const auto spec = read_file(kSpec).value_or("");
   EXPECT_TRUE(std::regex_search(spec, std::regex("\nVersion: +" NSRUN_VERSION "\n")));
   EXPECT_NE(spec.find("- " NSRUN_VERSION "-1\n"), std::string::npos)
       << "the spec's %changelog does not name the version";
