@@ -86,6 +86,7 @@ struct Tally
   std::atomic<long> flipped_lost{0}; // a flipped-in tmpfs detached by someone else: wrong
   std::atomic<long> stacked_lost{0}; // a stacked tmpfs detached by someone else
   std::atomic<long> remounts{0};     // the disk mounted again (after a flip, or nsrun)
+  long scan_micros = 50000;          // how long an nsrun scan takes here (measured)
 };
 
 dev_t device_at(const std::string& path)
@@ -140,8 +141,12 @@ void hold(const std::string& path, dev_t device, long micros)
     // Pacing, not synchronisation: the disk's mount stays put for a random
     // while, half the time longer than an nsrun scan (so that nsrun gets to
     // act on it), half the time up to 2 ms (so that the changes below land
-    // at every point of nsrun's work).
-    hold(mnt, disk, ::random() % 2 == 0 ? 50000 + ::random() % 200000 : ::random() % 2000);
+    // at every point of nsrun's work). The scan's time is measured, not
+    // assumed: where it is slow (an id probe over many namespace ids), fixed
+    // holds let the adversary move the mount in every round, and the race
+    // never happens.
+    const long scan = tally.scan_micros;
+    hold(mnt, disk, ::random() % 2 == 0 ? scan + ::random() % (4 * scan) : ::random() % 2000);
     if (device_at(mnt) != disk) {
       continue;
     }
@@ -159,7 +164,7 @@ void hold(const std::string& path, dev_t device, long micros)
         tally.flips.fetch_add(1);
         // It stays as long as an nsrun scan may take, so that nsrun's act
         // (which was planned on the disk's mount) meets it.
-        hold(mnt, victim, ::random() % 150000);
+        hold(mnt, victim, ::random() % (3 * scan));
         if (device_at(mnt) != victim || ::umount2(mnt.c_str(), 0) != 0) {
           tally.flipped_lost.fetch_add(1);
         }
@@ -182,6 +187,24 @@ void require_clean_end(const Tally& tally, pid_t pid)
           "the adversary failed: " + std::to_string(tally.finished.load()));
 }
 
+// How long `holders DEV` takes here, in microseconds: the slowest of three
+// runs, and never less than 50 ms (the pacing the race was written with).
+long scan_micros(const std::vector<std::string>& prefix, const std::string& dev)
+{
+  long slowest = 50000;
+  for (int i = 0; i < 3; ++i) {
+    auto argv = prefix;
+    argv.insert(argv.end(), {nsrun_binary(), "holders", dev});
+    const auto began = std::chrono::steady_clock::now();
+    const auto r = run(argv);
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - began);
+    require(r.exit_code() == 0, "holders before the race: " + r.describe());
+    slowest = std::max(slowest, static_cast<long>(took.count()));
+  }
+  return slowest;
+}
+
 // holders --detach against a namespace that flips and stacks at the path
 // of the mount nsrun proved. The proof is the mount's unique id (or, on
 // older kernels, id, device, root, parent and mount point), checked in the
@@ -196,6 +219,7 @@ void detach_race(const std::string& kernel, const std::vector<std::string>& pref
                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         require(memory != MAP_FAILED, "mmap");
         auto* tally = new (memory) Tally;
+        tally->scan_micros = scan_micros(prefix, disk.dev());
         Pipe ready;
         const pid_t pid = ::fork();
         require(pid >= 0, "fork");
@@ -235,7 +259,7 @@ void detach_race(const std::string& kernel, const std::vector<std::string>& pref
                 << exits[0] << "/" << exits[1] << "/" << exits[2]
                 << "); tmpfs flipped in and lost: " << tally->flipped_lost.load()
                 << "; stacked and lost: " << tally->stacked_lost.load() << " (reported " << reported
-                << ")";
+                << "); a scan takes " << tally->scan_micros / 1000 << " ms here";
         note(figures.str());
         require(detached > 0 && tally->flips.load() > 0 && tally->stacks.load() > 0,
                 "the race never happened: " + figures.str());
