@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The whole test suite, as CI runs it: installs what the tests need, builds
 # with warnings as errors, runs every test, then runs the tests again under
-# AddressSanitizer and UndefinedBehaviorSanitizer with clang-tidy beside
-# them, and fuzzes the parsers briefly. Run as root.
+# AddressSanitizer and UndefinedBehaviorSanitizer (clang-tidy runs beside
+# both passes), and fuzzes the parsers briefly. Run as root.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -43,26 +43,41 @@ stage "build (warnings are errors)"
 cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-stage "tests (labels unit, kernel, differential, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset)"
+# clang-tidy is CPU work, and most tests wait on the kernel (the kernel
+# tests run one at a time): it runs from here to the end of the sanitizer
+# stage at the lowest priority, on the CPU the tests leave idle, so that the
+# tests' own timing is not the compiler's (the races pace themselves by a
+# measured scan). Every check on the product; the tests without the
+# path-sensitive analyzer, which costs twenty seconds a file on gtest's
+# macros and finds nothing there. A session of its own, so that a failure
+# can end it and its workers.
+setsid -w nice -n 19 sh -c "run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
+  run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option \
+    -checks='-clang-analyzer-*' 'tests/'" > build/clang-tidy.log 2>&1 &
+tidy=$!
+stop_tidy() {
+  kill -- "-$tidy" 2>/dev/null || true
+  wait "$tidy" || true
+}
+
+stage "tests (labels unit, kernel, differential, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset), clang-tidy beside them"
 # The full fault-injection matrix (faults-full, 20 minutes) is run by hand.
-ctest --test-dir build -j"$jobs" --output-on-failure -LE faults-full
+ctest --test-dir build -j"$jobs" --output-on-failure -LE faults-full || {
+  status=$?
+  stop_tidy
+  exit "$status"
+}
 
 stage "tests under AddressSanitizer and UndefinedBehaviorSanitizer, clang-tidy beside them"
 # Debug (-O0, assertions on): the sanitizers find the same errors, and it
 # builds in a third of the time of an optimised sanitizer build.
 cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON \
   -DCMAKE_BUILD_TYPE=Debug
-cmake --build build-asan -j"$jobs"
-# clang-tidy is CPU work, and the sanitizers' tests mostly wait on the
-# kernel (they run one at a time): side by side they take the time of the
-# longer. Every check on the product; the tests without the path-sensitive
-# analyzer, which costs twenty seconds a file on gtest's macros and finds
-# nothing there.
-# A session of its own, so that a failure below can end it and its workers.
-setsid -w sh -c "run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
-  run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option \
-    -checks='-clang-analyzer-*' 'tests/'" > build/clang-tidy.log 2>&1 &
-tidy=$!
+cmake --build build-asan -j"$jobs" || {
+  status=$?
+  stop_tidy
+  exit "$status"
+}
 # Lint, benchmarks, the fault matrix (which judges answers) and the
 # differential pass (both engines already ran under the sanitizers in the
 # kernel tests) have nothing to add; release tests need the binaries as
@@ -70,8 +85,7 @@ tidy=$!
 ctest --test-dir build-asan -j"$jobs" --output-on-failure \
   -LE 'lint|bench|release|faults|race|differential' || {
   status=$?
-  kill -- "-$tidy" 2>/dev/null || true
-  wait "$tidy" || true
+  stop_tidy
   exit "$status"
 }
 stage "clang-tidy's findings"
