@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <functional>
+#include <iterator>
+#include <system_error>
 #include <thread>
 
 namespace nsrun::snapshot {
@@ -160,7 +163,9 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
     return;
   }
   std::uint64_t bound = 0;
-  std::set<std::uint64_t> own; // the probe's own namespaces, gone or going
+  // Not asked: what /proc found, and the probe's own namespaces (gone or
+  // going).
+  std::set<std::uint64_t> skip = known;
   for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (!CPU_ISSET(cpu, &allowed)) {
       continue;
@@ -177,43 +182,159 @@ void probe_ids(const std::set<std::uint64_t>& known, std::size_t known_without_i
       return;
     }
     bound = std::max(bound, *id);
-    own.insert(*id);
+    skip.insert(*id);
   }
-  std::uint64_t first[1];
-  bool answered = false;
-  for (std::uint64_t id = 1; id <= bound; ++id) {
-    if (known.count(id) != 0 || own.count(id) != 0) {
-      continue;
-    }
-    const long n = api::listmount(api::kListmountRoot, id, 0, first, 1);
-    if (n >= 0) {
-      answered = true;
-      out.unknown.push_back({id, 0, {}});
-      continue;
-    }
-    const int err = errno;
-    if (err == ENOENT) {
-      answered = true;
-      continue; // no such namespace (any more)
-    }
-    if (err == EPERM || err == EACCES) {
-      out.blind.push_back("mount namespace id " + std::to_string(id) +
-                          " exists but nsrun may not read it (" + sys::errno_name(err) + ")");
-      continue;
-    }
-    out.why_not = "listmount(2) cannot probe namespace ids here (" + sys::errno_name(err) + ")";
+  const auto probe = probe_id_range(bound, CPU_COUNT(&allowed), skip, [](std::uint64_t id) {
+    std::uint64_t first[1];
+    return api::listmount(api::kListmountRoot, id, 0, first, 1) >= 0 ? 0 : errno;
+  });
+  if (!probe.complete) {
+    out.why_not = probe.err != 0 ? "listmount(2) cannot probe namespace ids here (" +
+                                       sys::errno_name(probe.err) + ")"
+                                 : "the id probe stopped early";
     // Only a first refusal is the kernel's age; one after answers, or on a
     // kernel that read tables by namespace id, is a failure.
-    out.kernel_lacks = !answered && !listmount_answered && kernel_lacks(err);
-    out.unknown.clear();
-    out.blind.clear();
+    out.kernel_lacks = probe.err_first && !listmount_answered && kernel_lacks(probe.err);
     return;
+  }
+  for (const std::uint64_t id : probe.found) {
+    out.unknown.push_back({id, 0, {}});
+  }
+  for (const auto& [id, err] : probe.refused) {
+    out.blind.push_back("mount namespace id " + std::to_string(id) +
+                        " exists but nsrun may not read it (" + sys::errno_name(err) + ")");
   }
   out.proved = true;
   out.via = "an id probe up to " + std::to_string(bound);
 }
 
 } // namespace
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> probe_slices(std::uint64_t bound, long cpus)
+{
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> slices;
+  if (bound == 0) {
+    return slices;
+  }
+  slices.emplace_back(1, std::min(bound, kProbeSerialIds));
+  const std::uint64_t rest = bound > kProbeSerialIds ? bound - kProbeSerialIds : 0;
+  if (rest == 0) {
+    return slices;
+  }
+  const auto n = static_cast<std::uint64_t>(
+      std::max<long>(1, std::min({cpus, kProbeMostThreads,
+                                  static_cast<long>(std::min<std::uint64_t>(
+                                      rest / kProbeIdsPerThread, kProbeMostThreads))})));
+  for (std::uint64_t t = 0; t < n; ++t) {
+    slices.emplace_back(kProbeSerialIds + 1 + rest * t / n, kProbeSerialIds + rest * (t + 1) / n);
+  }
+  return slices;
+}
+
+namespace {
+
+// One slice's answers. Its thread works on locals and writes this once at
+// the end: slices side by side share cache lines, and a write per id made
+// the probe half again as slow.
+struct SliceAnswers
+{
+  std::vector<std::uint64_t> found;
+  std::vector<std::pair<std::uint64_t, int>> refused;
+  bool answered = false; // an id in it answered (exists, or ENOENT)
+  bool complete = false; // every id in it was asked
+  int err = 0;           // the error that ended it
+};
+
+// Asks a slice's ids; stops at the first error it cannot read past (and
+// sets stop), or as soon as stop is set by another slice.
+void ask_slice(std::pair<std::uint64_t, std::uint64_t> range, const std::set<std::uint64_t>& skip,
+               const std::function<int(std::uint64_t)>& ask, SliceAnswers& out,
+               std::atomic<bool>& stop)
+{
+  bool answered = false;
+  const auto [from, to] = range;
+  std::uint64_t id = from;
+  for (; id <= to; ++id) {
+    if (stop.load(std::memory_order_relaxed)) {
+      break;
+    }
+    if (skip.count(id) != 0) {
+      continue;
+    }
+    const int err = ask(id);
+    if (err == 0 || err == ENOENT) {
+      answered = true; // ENOENT: no such namespace (any more)
+      if (err == 0) {
+        out.found.push_back(id);
+      }
+      continue;
+    }
+    if (err == EPERM || err == EACCES) {
+      out.refused.emplace_back(id, err);
+      continue;
+    }
+    out.err = err;
+    stop.store(true, std::memory_order_relaxed);
+    break;
+  }
+  out.answered = answered;
+  out.complete = id > to;
+}
+
+} // namespace
+
+IdProbe probe_id_range(std::uint64_t bound, long cpus, const std::set<std::uint64_t>& skip,
+                       const std::function<int(std::uint64_t id)>& ask)
+{
+  const auto slices = probe_slices(bound, cpus);
+  std::vector<SliceAnswers> answers(slices.size());
+  std::atomic<bool> stop{false};
+  IdProbe probe;
+  if (!slices.empty()) {
+    ask_slice(slices.front(), skip, ask, answers.front(), stop);
+  }
+  if (!stop.load() && slices.size() > 1) {
+    // This thread takes the second slice, and any no thread could be
+    // started for (a limit, memory): slower, never blind.
+    std::vector<std::thread> workers;
+    std::size_t started = 2;
+    for (; started < slices.size(); ++started) {
+      try {
+        workers.emplace_back(
+            [&, started] { ask_slice(slices[started], skip, ask, answers[started], stop); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
+    probe.side_by_side = workers.size() + 1;
+    ask_slice(slices[1], skip, ask, answers[1], stop);
+    for (std::size_t t = started; t < slices.size(); ++t) {
+      ask_slice(slices[t], skip, ask, answers[t], stop);
+    }
+    for (auto& worker : workers) {
+      worker.join();
+    }
+  }
+  // The first slice that failed decides, as one walk in id order would have
+  // (a slice stopped early was stopped by one that failed). Only the first
+  // slice's failure before any answer may be the kernel's age.
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (answers[i].err != 0) {
+      probe.err = answers[i].err;
+      probe.err_first = i == 0 && !answers[i].answered;
+      return probe;
+    }
+  }
+  for (auto& a : answers) {
+    if (!a.complete) {
+      return probe; // cannot happen: a stop comes with an error
+    }
+    probe.found.insert(probe.found.end(), a.found.begin(), a.found.end());
+    probe.refused.insert(probe.refused.end(), a.refused.begin(), a.refused.end());
+  }
+  probe.complete = true;
+  return probe;
+}
 
 NamespaceListing list_mount_namespaces(const std::set<NsId>& known_inodes,
                                        const std::set<std::uint64_t>& known_kernel_ids,

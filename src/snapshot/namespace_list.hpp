@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nsrun::snapshot {
@@ -41,6 +42,34 @@ struct NamespaceListing
 // first_step says it stopped before the list gave anything.
 [[nodiscard]] int walk_kernel_namespaces(const std::function<int(std::uint64_t id, int fd)>& visit,
                                          bool& first_step);
+
+// The id probe's walk over ids 1..bound: ask(id) is 0 where a namespace
+// with that id exists, else the errno listmount(2) gave for it. ids in skip
+// are not asked. The first kProbeSerialIds go one by one (a first refusal
+// there may be the kernel's age); the rest in slices side by side, at most
+// one per CPU and kProbeMostThreads in all, none under kProbeIdsPerThread
+// ids. ask is called from several threads at once.
+constexpr std::uint64_t kProbeSerialIds = 4096;
+constexpr std::uint64_t kProbeIdsPerThread = 65536;
+constexpr long kProbeMostThreads = 8;
+
+struct IdProbe
+{
+  bool complete = false;                              // every id was asked
+  std::vector<std::uint64_t> found;                   // ids that exist, ascending
+  std::vector<std::pair<std::uint64_t, int>> refused; // EPERM/EACCES, ascending
+  int err = 0;                  // the first error (by id) it could not read past
+  bool err_first = false;       // ...among the first ids, before any answer
+  std::size_t side_by_side = 0; // slices probed by threads (0: one by one)
+};
+
+// The slices of 2..N: [from, to] ranges that cover 1..bound in order.
+[[nodiscard]] std::vector<std::pair<std::uint64_t, std::uint64_t>> probe_slices(std::uint64_t bound,
+                                                                                long cpus);
+
+[[nodiscard]] IdProbe probe_id_range(std::uint64_t bound, long cpus,
+                                     const std::set<std::uint64_t>& skip,
+                                     const std::function<int(std::uint64_t id)>& ask);
 
 // Every mount namespace on the system, from the kernel: NS_MNT_GET_NEXT/PREV
 // (6.12+, initial PID namespace only), else listmount(2) by namespace id
