@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <map>
@@ -37,7 +38,7 @@ const std::vector<std::uint64_t>& bounds()
   };
   return all;
 }
-const std::vector<long> kCpus = {1, 2, 3, 8, 64};
+constexpr std::array<long, 5> kCpus = {1, 2, 3, 8, 64};
 
 TEST(IdProbe, SlicesCoverEveryIdOnceInOrder)
 {
