@@ -315,9 +315,10 @@ IdProbe probe_id_range(std::uint64_t bound, long cpus, const std::set<std::uint6
       worker.join();
     }
   }
-  // The first slice that failed decides, as one walk in id order would have
-  // (a slice stopped early was stopped by one that failed). Only the first
-  // slice's failure before any answer may be the kernel's age.
+  // Any failure leaves the probe incomplete; the lowest slice that failed
+  // names the error (a slice stopped early was stopped by one that failed).
+  // Only the first slice's failure before any answer may be the kernel's
+  // age: side by side, a slice cannot know whether ids below it answered.
   for (std::size_t i = 0; i < answers.size(); ++i) {
     if (answers[i].err != 0) {
       probe.err = answers[i].err;

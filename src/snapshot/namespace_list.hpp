@@ -58,12 +58,18 @@ struct IdProbe
   bool complete = false;                              // every id was asked
   std::vector<std::uint64_t> found;                   // ids that exist, ascending
   std::vector<std::pair<std::uint64_t, int>> refused; // EPERM/EACCES, ascending
-  int err = 0;                  // the first error (by id) it could not read past
-  bool err_first = false;       // ...among the first ids, before any answer
-  std::size_t side_by_side = 0; // slices probed by threads (0: one by one)
+  // When !complete: the error it could not read past (that of the lowest
+  // slice that met one), and whether it came among the first ids before
+  // any answer (then it may be the kernel's age).
+  int err = 0;
+  bool err_first = false;
+  // The slices after the first ids (1: the caller's thread alone; more:
+  // each on a thread of its own, the caller's among them).
+  std::size_t side_by_side = 0;
 };
 
-// The slices of 2..N: [from, to] ranges that cover 1..bound in order.
+// The slices, [from, to] ranges that cover 1..bound in order: the first
+// ids, then one per thread.
 [[nodiscard]] std::vector<std::pair<std::uint64_t, std::uint64_t>> probe_slices(std::uint64_t bound,
                                                                                 long cpus);
 
