@@ -50,8 +50,12 @@ cmake --build build -j"$jobs"
 # measured scan). Every check on the product; the tests without the
 # path-sensitive analyzer, which costs twenty seconds a file on gtest's
 # macros and finds nothing there. A session of its own, so that a failure
-# can end it and its workers.
-setsid -w nice -n 19 sh -c "run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
+# can end it and its workers; a session is its own scheduling group where
+# the kernel groups by session (autogroup), and there only the group's own
+# nice counts: without it, clang-tidy took half the CPU from the package
+# builds (1,084 s instead of 470 s for the .deb).
+setsid -w nice -n 19 sh -c "{ echo 19 > /proc/self/autogroup; } 2>/dev/null || true
+  run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
   run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option \
     -checks='-clang-analyzer-*' 'tests/'" > build/clang-tidy.log 2>&1 &
 tidy=$!
