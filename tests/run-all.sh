@@ -43,61 +43,66 @@ stage "build (warnings are errors)"
 cmake -B build -DNSRUN_WERROR=ON -DBUILD_TESTING=ON -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$jobs"
 
-# clang-tidy is CPU work, and most tests wait on the kernel (the kernel
-# tests run one at a time): it runs from here to the end of the sanitizer
-# stage at the lowest priority, on the CPU the tests leave idle, so that the
-# tests' own timing is not the compiler's (the races pace themselves by a
-# measured scan). Every check on the product; the tests without the
-# path-sensitive analyzer, which costs twenty seconds a file on gtest's
-# macros and finds nothing there. A session of its own, so that a failure
-# can end it and its workers; a session is its own scheduling group where
-# the kernel groups by session (autogroup), and there only the group's own
-# nice counts: without it, clang-tidy took half the CPU from the package
-# builds (1,084 s instead of 470 s for the .deb).
-setsid -w nice -n 19 sh -c "{ echo 19 > /proc/self/autogroup; } 2>/dev/null || true
-  run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/' &&
+# Most tests wait on the kernel (the kernel tests run one at a time), so
+# the CPU work that follows them runs beside them, at low priority, on the
+# CPU they leave idle: the tests' own timing is not the compilers' (the
+# races pace themselves by a measured scan). First the sanitizer and fuzzing
+# builds (the next stages wait for them), then, lowest, clang-tidy. Each is
+# a session of its own, so that a failure can end it and its workers. Where
+# the kernel groups by session (autogroup), only a group's own nice counts:
+# with nice alone, clang-tidy took half the CPU from the package builds
+# (1,084 s instead of 470 s for the .deb).
+in_background() { # NICE LOG COMMANDS
+  setsid -w nice -n "$1" sh -euc "{ echo $1 > /proc/self/autogroup; } 2>/dev/null || true
+    $3" > "$2" 2>&1 &
+}
+# The sanitizer build is Debug (-O0, assertions on): the sanitizers find the
+# same errors, and it builds in a third of the time of an optimised one.
+in_background 10 build/background-builds.log "
+  cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON \
+    -DCMAKE_BUILD_TYPE=Debug
+  cmake --build build-asan -j$jobs
+  CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF \
+    -DNSRUN_WERROR=ON
+  cmake --build build-fuzz -j$jobs --target mountinfo_fuzzer target_fuzzer"
+builds=$!
+# Every check on the product; the tests without the path-sensitive
+# analyzer, which costs twenty seconds a file on gtest's macros and finds
+# nothing there.
+in_background 19 build/clang-tidy.log "
+  run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option 'src/'
   run-clang-tidy-14 -p build -quiet -extra-arg=-Wno-unknown-warning-option \
-    -checks='-clang-analyzer-*' 'tests/'" > build/clang-tidy.log 2>&1 &
+    -checks='-clang-analyzer-*' 'tests/'"
 tidy=$!
-stop_tidy() {
-  kill -- "-$tidy" 2>/dev/null || true
-  wait "$tidy" || true
+# On a failure: end what runs in the background, and say why.
+fail() { # STATUS [LOG]
+  for session in $builds $tidy; do
+    kill -- "-$session" 2>/dev/null || true
+    wait "$session" || true
+  done
+  [ -z "${2:-}" ] || cat "$2"
+  exit "$1"
 }
 
-stage "tests (labels unit, kernel, differential, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset), clang-tidy beside them"
+stage "tests (labels unit, kernel, differential, systemd, release, docker, lint, bench, faults, race: ctest -L LABEL runs a subset); the sanitizer and fuzzing builds and clang-tidy beside them"
 # The full fault-injection matrix (faults-full, 20 minutes) is run by hand.
-ctest --test-dir build -j"$jobs" --output-on-failure -LE faults-full || {
-  status=$?
-  stop_tidy
-  exit "$status"
-}
+ctest --test-dir build -j"$jobs" --output-on-failure -LE faults-full || fail $?
+
+stage "the sanitizer and fuzzing builds end"
+wait "$builds" || fail 1 build/background-builds.log
 
 stage "tests under AddressSanitizer and UndefinedBehaviorSanitizer, clang-tidy beside them"
-# Debug (-O0, assertions on): the sanitizers find the same errors, and it
-# builds in a third of the time of an optimised sanitizer build.
-cmake -B build-asan -DNSRUN_SANITIZE=ON -DNSRUN_WERROR=ON -DBUILD_TESTING=ON \
-  -DCMAKE_BUILD_TYPE=Debug
-cmake --build build-asan -j"$jobs" || {
-  status=$?
-  stop_tidy
-  exit "$status"
-}
 # Lint, benchmarks, the fault matrix (which judges answers) and the
 # differential pass (both engines already ran under the sanitizers in the
 # kernel tests) have nothing to add; release tests need the binaries as
 # shipped (tests/CMakeLists.txt).
 ctest --test-dir build-asan -j"$jobs" --output-on-failure \
-  -LE 'lint|bench|release|faults|race|differential' || {
-  status=$?
-  stop_tidy
-  exit "$status"
-}
+  -LE 'lint|bench|release|faults|race|differential' || fail $?
+
 stage "clang-tidy's findings"
-wait "$tidy" || { cat build/clang-tidy.log; exit 1; }
+wait "$tidy" || fail 1 build/clang-tidy.log
 
 stage "fuzzing the parsers briefly (libFuzzer)"
-CC=clang-14 CXX=clang++-14 cmake -B build-fuzz -DNSRUN_FUZZ=ON -DBUILD_TESTING=OFF -DNSRUN_WERROR=ON
-cmake --build build-fuzz -j"$jobs" --target mountinfo_fuzzer target_fuzzer
 for fuzzer in mountinfo target; do
   corpus=build-fuzz/corpus-$fuzzer
   mkdir -p "$corpus"
