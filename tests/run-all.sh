@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # The whole test suite, as CI runs it: installs what the tests need, builds
 # with warnings as errors, runs every test, then runs the tests again under
-# AddressSanitizer and UndefinedBehaviorSanitizer (clang-tidy runs beside
-# both passes), and fuzzes the parsers briefly. Run as root.
+# AddressSanitizer and UndefinedBehaviorSanitizer, runs clang-tidy, and
+# fuzzes the parsers briefly (the builds after the first, and clang-tidy,
+# run beside the tests at low priority). Run as root.
 set -eu
 
 cd "$(dirname "$0")/.."
