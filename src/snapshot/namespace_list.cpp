@@ -16,7 +16,6 @@
 #include <atomic>
 #include <cerrno>
 #include <functional>
-#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -221,10 +220,11 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> probe_slices(std::uint64_t 
   if (rest == 0) {
     return slices;
   }
-  const auto n = static_cast<std::uint64_t>(
-      std::max<long>(1, std::min({cpus, kProbeMostThreads,
-                                  static_cast<long>(std::min<std::uint64_t>(
-                                      rest / kProbeIdsPerThread, kProbeMostThreads))})));
+  // One thread per CPU, at most kProbeMostThreads, each worth its ids; at
+  // least one.
+  std::uint64_t n = std::min<std::uint64_t>(rest / kProbeIdsPerThread, kProbeMostThreads);
+  n = std::min(n, static_cast<std::uint64_t>(std::max(cpus, 1L)));
+  n = std::max<std::uint64_t>(n, 1);
   for (std::uint64_t t = 0; t < n; ++t) {
     slices.emplace_back(kProbeSerialIds + 1 + rest * t / n, kProbeSerialIds + rest * (t + 1) / n);
   }
